@@ -1,0 +1,125 @@
+import { resolve } from 'node:path';
+
+export type StoreKind = 'embedded' | 'eventstoredb';
+export type AuthMode = 'dev' | 'production';
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface AppConfig {
+  readonly nodeEnv: NodeEnv;
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly redisUrl: string;
+  readonly store: { readonly kind: StoreKind; readonly eventStoreConnectionString?: string };
+  readonly auth: {
+    readonly mode: AuthMode;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly jwksUrl?: string;
+  };
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly shutdownTimeoutMs: number;
+}
+
+/** One line per variable: the README's configuration table is written from this list. */
+export const ENVIRONMENT_VARIABLES = [
+  ['NODE_ENV', 'development', '`development`, `test` or `production`; production refuses dev tokens'],
+  ['PORT', '3000', 'HTTP port of the API'],
+  ['HOST', '0.0.0.0', 'interface the API listens on'],
+  ['DATA_DIR', './data', 'embedded event store file, dev signing keys, reports'],
+  ['REDIS_URL', 'redis://127.0.0.1:6379', 'Redis for read models, checkpoints and jobs'],
+  ['EVENTSTORE_CONNECTION_STRING', '(unset)', 'when set, EventStoreDB is the event store instead of the embedded one'],
+  ['AUTH_MODE', '`dev` (`production` when NODE_ENV=production)', '`dev`: local ES256 key in DATA_DIR; `production`: OIDC JWKS'],
+  ['AUTH_ISSUER', 'ismap-ledger-dev', 'expected `iss` of bearer tokens'],
+  ['AUTH_AUDIENCE', 'ismap-ledger', 'expected `aud` of bearer tokens'],
+  ['AUTH_JWKS_URL', '(unset)', 'JWKS URL of the OIDC issuer; required when AUTH_MODE=production'],
+  ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent'],
+  ['SHUTDOWN_TIMEOUT_MS', '25000', 'how long SIGTERM waits for in-flight work before closing'],
+] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates the environment once at start-up; every problem is reported, not just the first. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const value = get(name);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    problems.push(`${name}=${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
+    return fallback;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const value = get(name);
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      problems.push(`${name}=${JSON.stringify(value)} must be a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(value);
+  };
+  const url = (name: string, protocols: readonly string[]): string | undefined => {
+    const value = get(name);
+    if (value === undefined) return undefined;
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) {
+        problems.push(`${name} must use ${protocols.join(' or ')} (got ${parsed.protocol})`);
+      }
+    } catch {
+      problems.push(`${name} is not a valid URL`);
+    }
+    return value;
+  };
+
+  const nodeEnv = oneOf<NodeEnv>('NODE_ENV', ['development', 'production', 'test'], 'development');
+  const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']) ?? 'redis://127.0.0.1:6379';
+  const eventStoreConnectionString = get('EVENTSTORE_CONNECTION_STRING');
+  if (eventStoreConnectionString !== undefined && !/^esdb(\+discover)?:\/\//.test(eventStoreConnectionString)) {
+    problems.push('EVENTSTORE_CONNECTION_STRING must start with esdb:// or esdb+discover://');
+  }
+  const authMode = oneOf<AuthMode>('AUTH_MODE', ['dev', 'production'], nodeEnv === 'production' ? 'production' : 'dev');
+  const jwksUrl = url('AUTH_JWKS_URL', ['https:', 'http:']);
+  if (authMode === 'production' && jwksUrl === undefined) {
+    problems.push('AUTH_JWKS_URL is required when AUTH_MODE=production');
+  }
+  if (nodeEnv === 'production' && authMode === 'dev') {
+    problems.push('AUTH_MODE=dev is not allowed when NODE_ENV=production');
+  }
+
+  const config: AppConfig = {
+    nodeEnv,
+    port: integer('PORT', 3000, 0, 65535),
+    host: get('HOST') ?? '0.0.0.0',
+    dataDir: resolve(get('DATA_DIR') ?? './data'),
+    redisUrl,
+    store:
+      eventStoreConnectionString === undefined
+        ? { kind: 'embedded' }
+        : { kind: 'eventstoredb', eventStoreConnectionString },
+    auth: {
+      mode: authMode,
+      issuer: get('AUTH_ISSUER') ?? 'ismap-ledger-dev',
+      audience: get('AUTH_AUDIENCE') ?? 'ismap-ledger',
+      ...(jwksUrl === undefined ? {} : { jwksUrl }),
+    },
+    logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 25000, 1000, 600000),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Injection token for the validated AppConfig. */
+export const APP_CONFIG = Symbol.for('ismap.AppConfig');
