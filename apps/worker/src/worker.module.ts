@@ -1,0 +1,9 @@
+import { Module } from '@nestjs/common';
+import { StoreFollowerService } from './store-follower.service';
+
+/**
+ * Subscriptions, projections, process managers and BullMQ processors run here. Expects ApplicationModule from
+ * the composition root (worker or server main).
+ */
+@Module({ providers: [StoreFollowerService], exports: [StoreFollowerService] })
+export class WorkerModule {}

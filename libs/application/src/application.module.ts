@@ -1,0 +1,41 @@
+import type { DynamicModule, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import type { Redis } from 'ioredis';
+import { APP_CONFIG, type AppConfig } from '@ismap/config';
+import { EVENT_STORE, type EventStore } from '@ismap/event-store';
+import { IdempotencyStore } from './idempotency/idempotency-store';
+import { createEventStore, createRedis, REDIS } from './infrastructure';
+import { RegisterProviderHandler } from './providers/register-provider';
+
+const commandHandlers = [RegisterProviderHandler];
+
+/** The command side shared by every app (api, worker, cli): one store, one Redis, one command bus. */
+@Global()
+@Module({})
+export class ApplicationModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ApplicationModule,
+      imports: [CqrsModule.forRoot()],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: EVENT_STORE, useFactory: () => createEventStore(config) },
+        { provide: REDIS, useFactory: () => createRedis(config) },
+        { provide: IdempotencyStore, useFactory: (store: EventStore) => new IdempotencyStore(store), inject: [EVENT_STORE] },
+        ...commandHandlers,
+      ],
+      exports: [APP_CONFIG, EVENT_STORE, REDIS, IdempotencyStore, CqrsModule],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,109 @@
+import type { Decider } from '@ismap/domain';
+import { DomainError, rulesetOn } from '@ismap/domain';
+import type { EventData, EventMetadata, EventStore, RecordedEvent } from '@ismap/event-store';
+import { StreamNotFoundError, WrongExpectedVersionError, deriveEventId } from '@ismap/event-store';
+import type { CommandMetadata } from './command-metadata';
+import { commandContextOf } from './command-metadata';
+
+export const SCHEMA_VERSION = 1;
+
+export interface CommandResult<E> {
+  readonly streamName: string;
+  /** The stream's revision after the command (its ETag). */
+  readonly revision: number;
+  readonly position: string;
+  readonly events: readonly E[];
+  /** True when this command id had already been handled: nothing new was appended. */
+  readonly replayed: boolean;
+}
+
+/** Raised when `If-Match` names a revision the stream has moved past. */
+export class PreconditionFailedError extends Error {
+  constructor(
+    readonly streamName: string,
+    readonly expected: number,
+    readonly actual: number | 'no_stream',
+  ) {
+    super(`${streamName} is at revision ${String(actual)}, not ${expected}`);
+    this.name = 'PreconditionFailedError';
+  }
+}
+
+type StreamEvent = { readonly type: string; readonly data: object };
+
+/**
+ * The one way a command reaches the log: read the stream, fold it, decide, append with the expected revision.
+ * Event ids derive from the command id, and a command id already in the stream returns the first result, so a
+ * retried command can neither append twice nor be refused for its own earlier effect.
+ */
+export async function handleCommand<C, E extends StreamEvent, S>(
+  store: EventStore,
+  streamName: string,
+  decider: Decider<C, E, S>,
+  command: C,
+  metadata: CommandMetadata,
+): Promise<CommandResult<E>> {
+  let recorded: RecordedEvent[];
+  try {
+    recorded = await store.readStream(streamName);
+  } catch (error) {
+    if (!(error instanceof StreamNotFoundError)) throw error;
+    recorded = [];
+  }
+  const last = recorded[recorded.length - 1];
+  const currentRevision = last === undefined ? 'no_stream' : last.revision;
+
+  const earlier = recorded.filter((event) => event.metadata.commandId === metadata.commandId);
+  const lastEarlier = earlier[earlier.length - 1];
+  if (lastEarlier !== undefined) {
+    return {
+      streamName,
+      revision: lastEarlier.revision,
+      position: lastEarlier.position,
+      events: earlier.map((event) => ({ type: event.type, data: event.data }) as unknown as E),
+      replayed: true,
+    };
+  }
+
+  if (metadata.expectedRevision !== undefined && metadata.expectedRevision !== currentRevision) {
+    throw new PreconditionFailedError(streamName, metadata.expectedRevision, currentRevision);
+  }
+
+  const state = recorded.reduce((s, event) => decider.evolve(s, event as unknown as E), decider.initialState());
+  const events = decider.decide(command, state, commandContextOf(metadata));
+  if (events.length === 0) {
+    if (last === undefined) {
+      throw new DomainError('COMMAND.NO_EFFECT', 'The command changed nothing', 'rule');
+    }
+    return { streamName, revision: last.revision, position: last.position, events, replayed: false };
+  }
+
+  const eventMetadata: EventMetadata = {
+    actor: metadata.actor,
+    correlationId: metadata.correlationId,
+    causationId: metadata.causationId,
+    commandId: metadata.commandId,
+    occurredOn: metadata.occurredOn,
+    recordedAt: metadata.now,
+    schemaVersion: SCHEMA_VERSION,
+    rulesetVersion: rulesetOn(metadata.occurredOn).version,
+  };
+  try {
+    const result = await store.appendToStream(
+      streamName,
+      events.map((event, index) => ({
+        id: deriveEventId(metadata.commandId, index),
+        type: event.type,
+        data: event.data as EventData,
+        metadata: eventMetadata,
+      })),
+      { expectedRevision: currentRevision },
+    );
+    return { streamName, revision: result.nextExpectedRevision, position: result.position, events, replayed: false };
+  } catch (error) {
+    if (error instanceof WrongExpectedVersionError && metadata.expectedRevision !== undefined) {
+      throw new PreconditionFailedError(streamName, metadata.expectedRevision, error.actual);
+    }
+    throw error;
+  }
+}
