@@ -36,6 +36,7 @@ export class ApplicationModule implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
-    this.redis.disconnect();
+    // QUIT lets queued replies arrive first; a Redis that is already gone is simply dropped.
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }
