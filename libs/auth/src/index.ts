@@ -1,0 +1,45 @@
+export { ROLES, ORG_SCOPED_ROLES, isRole, isOrgScopedRole } from './roles';
+export type { Role, OrgScopedRole } from './roles';
+export { ANONYMOUS, actorOf } from './principal';
+export type { Principal, AuthenticatedPrincipal, AnonymousPrincipal, ActorOfPrincipal } from './principal';
+export {
+  AUTHENTICATION_ERROR_CODES,
+  AuthenticationError,
+  ForbiddenAccessError,
+  AuthUnavailableError,
+  AuthConfigurationError,
+  DevTokenRequestError,
+  UndeclaredRouteAccessError,
+} from './errors';
+export type { AuthenticationErrorCode } from './errors';
+export { ROLES_CLAIM, ORG_CLAIM, principalFromClaims } from './claims';
+export { bearerTokenFrom, MAX_TOKEN_LENGTH } from './bearer-token';
+export type { VerificationKeySource } from './key-source';
+export { DevKeySource } from './key-source';
+export { JwksKeySource, jwksUrlFrom } from './jwks-key-source';
+export {
+  loadOrCreateDevKeyPair,
+  devKeysDirectory,
+  DEV_KEY_ALGORITHM,
+  DEV_PRIVATE_KEY_FILE,
+  DEV_PUBLIC_JWKS_FILE,
+} from './dev-keys';
+export type { DevKeyPair } from './dev-keys';
+export { TokenVerifier, TOKEN_ALGORITHM, MAX_CLOCK_TOLERANCE_SECONDS } from './token-verifier';
+export type { TokenVerifierOptions, RevocationList } from './token-verifier';
+export { issueDevToken, DEFAULT_DEV_TOKEN_TTL_SECONDS, MAX_DEV_TOKEN_TTL_SECONDS } from './dev-token';
+export type { DevTokenRequest, DevTokenContext } from './dev-token';
+export { Access, Public, ACCESS_METADATA, accessRuleOf, decideAccess } from './access';
+export type { AccessRule, AccessDecision } from './access';
+export { AccessGuard, CurrentPrincipal, principalOf } from './access.guard';
+export type { AuthenticatableRequest } from './access.guard';
+export {
+  RouteAccessCheck,
+  assertEveryRouteDeclaresAccess,
+  routeAccessTable,
+  controllersOf,
+  describeRoute,
+} from './route-access';
+export type { RouteAccess } from './route-access';
+export { AuthModule, AUTH_OPTIONS, createTokenVerifier } from './auth.module';
+export type { AuthModuleOptions, AuthModuleAsyncOptions } from './auth.module';

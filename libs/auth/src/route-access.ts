@@ -1,0 +1,91 @@
+import { Inject, Injectable, RequestMethod } from '@nestjs/common';
+import type { INestApplicationContext, OnModuleInit, Type } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
+import { accessRuleOf } from './access';
+import type { AccessRule } from './access';
+import { UndeclaredRouteAccessError } from './errors';
+
+export interface RouteAccess {
+  readonly controller: string;
+  readonly handler: string;
+  /** `GET`, `POST`, ... */
+  readonly method: string;
+  /** As declared on the controller and handler, without a global prefix. */
+  readonly paths: readonly string[];
+  readonly access: AccessRule | undefined;
+}
+
+export function describeRoute(route: RouteAccess): string {
+  return `${route.controller}.${route.handler} (${route.method} ${route.paths.join(', ')})`;
+}
+
+/** Every route handler of these controllers with its declaration; also the row source of an access matrix. */
+export function routeAccessTable(
+  controllers: Iterable<Type>,
+  reflector: Reflector = new Reflector(),
+): RouteAccess[] {
+  const scanner = new MetadataScanner();
+  const routes: RouteAccess[] = [];
+  for (const controller of new Set(controllers)) {
+    const prototype = controller.prototype as Record<string, unknown>;
+    const controllerPaths = pathsOf(Reflect.getMetadata(PATH_METADATA, controller));
+    for (const name of scanner.getAllMethodNames(prototype)) {
+      const handler = prototype[name];
+      if (typeof handler !== 'function') continue;
+      const handlerPath: unknown = Reflect.getMetadata(PATH_METADATA, handler);
+      // Nest's router treats exactly these as routes.
+      if (handlerPath === undefined) continue;
+      const method: unknown = Reflect.getMetadata(METHOD_METADATA, handler);
+      routes.push({
+        controller: controller.name,
+        handler: name,
+        method: typeof method === 'number' ? (RequestMethod[method] ?? String(method)) : 'GET',
+        paths: controllerPaths.flatMap((base) => pathsOf(handlerPath).map((path) => joinPaths(base, path))),
+        access: accessRuleOf(reflector, handler, controller),
+      });
+    }
+  }
+  return routes;
+}
+
+function pathsOf(metadata: unknown): string[] {
+  if (Array.isArray(metadata)) return metadata.filter((path): path is string => typeof path === 'string');
+  return typeof metadata === 'string' ? [metadata] : ['/'];
+}
+
+function joinPaths(...parts: string[]): string {
+  const segments = parts.flatMap((part) => part.split('/')).filter((segment) => segment.length > 0);
+  return `/${segments.join('/')}`;
+}
+
+export function controllersOf(discovery: DiscoveryService): Type[] {
+  return discovery
+    .getControllers()
+    .map((wrapper) => wrapper.metatype)
+    .filter((metatype): metatype is Type => typeof metatype === 'function');
+}
+
+/** Throws one error naming every route whose handler and controller both lack @Access/@Public. */
+export function assertEveryRouteDeclaresAccess(app: INestApplicationContext): void {
+  const discovery = new DiscoveryService(app.get(ModulesContainer));
+  assertDeclared(routeAccessTable(controllersOf(discovery), app.get(Reflector)));
+}
+
+function assertDeclared(routes: readonly RouteAccess[]): void {
+  const undeclared = routes.filter((route) => route.access === undefined).map(describeRoute);
+  if (undeclared.length > 0) throw new UndeclaredRouteAccessError(undeclared);
+}
+
+/** Registered by AuthModule: start-up (app.init / listen) fails before the first request can reach such a route. */
+@Injectable()
+export class RouteAccessCheck implements OnModuleInit {
+  constructor(
+    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
+    @Inject(Reflector) private readonly reflector: Reflector,
+  ) {}
+
+  onModuleInit(): void {
+    assertDeclared(routeAccessTable(controllersOf(this.discovery), this.reflector));
+  }
+}
