@@ -1,0 +1,528 @@
+import Database from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import {
+  EventIdConflictError,
+  EventStoreError,
+  StoreUnavailableError,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+} from '../errors';
+import { END, START, isPosition } from '../event-store.port';
+import type {
+  AppendResult,
+  EventData,
+  EventFilter,
+  EventMetadata,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StoreSubscription,
+  SubscribeToAllOptions,
+} from '../event-store.port';
+import { ChangeNotifier } from './change-notifier';
+import { migrate } from './schema';
+import { SqliteSubscription } from './sqlite-subscription';
+import type { LogPage, SubscriptionSource } from './sqlite-subscription';
+import {
+  DEFAULT_MAX_APPEND_SIZE,
+  assertValidExpectedRevision,
+  assertValidFilter,
+  assertValidStreamName,
+  canonicalJson,
+  prepareEvents,
+} from './validation';
+import type { PreparedEvent } from './validation';
+
+export interface SqliteEventStoreOptions {
+  /** The database file; its directory is created if missing. Several processes may open the same file. */
+  readonly file: string;
+  /** How long a writer waits for another process's write lock before failing with StoreUnavailableError. */
+  readonly busyTimeoutMs?: number;
+  /** Largest append (data + metadata JSON, in bytes). Default: EventStoreDB's default of 1,048,576. */
+  readonly maxAppendSize?: number;
+  /** Events a subscription reads per page: the most it holds ahead of its consumer. */
+  readonly subscriptionPageSize?: number;
+  /** Interval of the `data_version` check that notices other processes' commits (see ChangeNotifier). */
+  readonly pollIntervalMs?: number;
+  /** Also use file-system notifications to notice other processes' commits sooner. */
+  readonly watchFiles?: boolean;
+  /** Most appends committed in one transaction; bounds the latency of one group commit. */
+  readonly maxBatchSize?: number;
+}
+
+/** Counters for tests and metrics. */
+export interface SqliteEventStoreStats {
+  /** Write transactions committed (each is one fsync of the WAL). */
+  readonly transactions: number;
+  /** Appends acknowledged, including idempotent re-appends. */
+  readonly appends: number;
+  /** Pages read by subscriptions. */
+  readonly pagesRead: number;
+}
+
+interface EventRow {
+  readonly position: number;
+  readonly event_id: string;
+  readonly stream_name: string;
+  readonly revision: number;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+}
+
+interface PendingAppend {
+  readonly streamName: string;
+  readonly events: readonly PreparedEvent[];
+  readonly expected: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: Error) => void;
+}
+
+type Outcome =
+  { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: Error };
+
+const COLUMNS = 'position, event_id, stream_name, revision, type, data, metadata';
+/** Upper bound on positions one subscription query scans, so a filter that matches nothing still checkpoints. */
+const SCAN_WINDOW = 10_000;
+const NO_LIMIT = -1;
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    data: JSON.parse(row.data) as EventData,
+    metadata: JSON.parse(row.metadata) as EventMetadata,
+    streamName: row.stream_name,
+    revision: row.revision,
+    position: String(row.position),
+  };
+}
+
+/** Positions beyond what SQLite can hold (e.g. an EventStoreDB commit position) are simply past our end. */
+function parsePosition(position: string): number {
+  if (!isPosition(position)) throw new RangeError(`Invalid log position ${JSON.stringify(position)}`);
+  const value = BigInt(position);
+  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
+}
+
+function toLimit(maxCount: number | undefined): number {
+  if (maxCount === undefined) return NO_LIMIT;
+  if (!Number.isSafeInteger(maxCount) || maxCount < 0) throw new RangeError(`Invalid maxCount ${maxCount}`);
+  return maxCount;
+}
+
+function filterClause(filter: EventFilter | undefined): { readonly sql: string; readonly params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const columns: [string, readonly string[] | undefined][] = [
+    ['type', filter?.eventTypePrefixes],
+    ['stream_name', filter?.streamNamePrefixes],
+  ];
+  for (const [column, prefixes] of columns) {
+    if (prefixes === undefined || prefixes.length === 0) continue;
+    // substr counts characters (code points), as does the spread; LIKE would be case-blind and needs escaping.
+    clauses.push(` AND (${prefixes.map(() => `substr(${column}, 1, ?) = ?`).join(' OR ')})`);
+    for (const prefix of prefixes) params.push([...prefix].length, prefix);
+  }
+  return { sql: clauses.join(''), params };
+}
+
+function toStoreError(error: unknown, doing: string): Error {
+  if (error instanceof EventStoreError || error instanceof RangeError) return error;
+  if (error instanceof Database.SqliteError) {
+    return new StoreUnavailableError(`Event store ${doing} failed: ${error.message} (${error.code})`, {
+      cause: error,
+    });
+  }
+  return error instanceof Error ? error : new Error(`Event store ${doing} failed: ${String(error)}`);
+}
+
+function satisfies(expected: ExpectedRevision, current: number): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return current === -1;
+    case 'stream_exists':
+      return current >= 0;
+    default:
+      return current === expected;
+  }
+}
+
+/**
+ * The embedded event store: one SQLite file in WAL mode with `synchronous=FULL`, safe for several processes.
+ *
+ * Appends are group-committed: calls made while the event loop is busy queue up and are written by one
+ * `BEGIN IMMEDIATE … COMMIT` (one fsync), each inside its own SAVEPOINT so that a failed append (wrong revision,
+ * id conflict) rolls back alone. better-sqlite3 is synchronous, so a flush runs without interleaving and no
+ * other code sees a half-written batch. The price: while another process holds the write lock, BEGIN IMMEDIATE
+ * waits (up to the busy timeout) on the event loop. Writers here hold the lock for one batch, milliseconds, which is
+ * acceptable for the intended sharing (a CLI beside the running product), not for many busy writer processes.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly queue: PendingAppend[] = [];
+  private flushScheduled = false;
+  private closing = false;
+  private readonly subscriptions = new Set<SqliteSubscription>();
+  private readonly readStatements = new Map<string, Statement<unknown[], EventRow>>();
+  private readonly notifier: ChangeNotifier;
+  private readonly counters = { transactions: 0, appends: 0, pagesRead: 0 };
+  private readonly maxAppendSize: number;
+  private readonly pageSize: number;
+  private readonly maxBatchSize: number;
+  private readonly sql;
+
+  private constructor(
+    private readonly db: Database.Database,
+    options: SqliteEventStoreOptions,
+  ) {
+    this.maxAppendSize = options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE;
+    this.pageSize = options.subscriptionPageSize ?? 500;
+    this.maxBatchSize = options.maxBatchSize ?? 1000;
+    this.sql = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+      savepoint: db.prepare('SAVEPOINT append'),
+      release: db.prepare('RELEASE append'),
+      rollbackTo: db.prepare('ROLLBACK TO append'),
+      lastRevision: db
+        .prepare<[string], number>(
+          'SELECT revision FROM events WHERE stream_name = ? ORDER BY revision DESC LIMIT 1',
+        )
+        .pluck(),
+      byId: db.prepare<[string], EventRow>(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`),
+      insert: db.prepare<[string, string, number, string, string, string]>(
+        'INSERT INTO events (event_id, stream_name, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      head: db.prepare<[], number | null>('SELECT max(position) FROM events').pluck(),
+      streamForwards: db.prepare<[string, number, number], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
+      ),
+      streamBackwards: db.prepare<[string, number, number], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE stream_name = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+      ),
+      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
+      ping: db.prepare<[], number>('SELECT 1').pluck(),
+    };
+    this.notifier = new ChangeNotifier({
+      file: db.name,
+      dataVersion: () => this.sql.dataVersion.get() ?? 0,
+      pollIntervalMs: options.pollIntervalMs ?? 250,
+      watchFiles: options.watchFiles ?? true,
+    });
+  }
+
+  static open(options: SqliteEventStoreOptions): Promise<SqliteEventStore> {
+    const file = resolve(options.file);
+    let db: Database.Database | undefined;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      db = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') throw new Error(`journal_mode is ${String(mode)}, WAL is required`);
+      // After journal_mode, because this SQLite build lowers synchronous to NORMAL when it switches to WAL.
+      db.pragma('synchronous = FULL');
+      if (db.pragma('synchronous', { simple: true }) !== 2)
+        throw new Error('synchronous=FULL was not accepted');
+      // Keeps the WAL from staying at its high-water mark after a burst once readers let it checkpoint.
+      db.pragma('journal_size_limit = 67108864');
+      migrate(db);
+      return Promise.resolve(new SqliteEventStore(db, { ...options, file }));
+    } catch (error) {
+      db?.close();
+      const message = error instanceof Error ? error.message : String(error);
+      return Promise.reject(
+        new StoreUnavailableError(`Cannot open event store ${file}: ${message}`, { cause: error }),
+      );
+    }
+  }
+
+  get stats(): SqliteEventStoreStats {
+    return { ...this.counters };
+  }
+
+  appendToStream(
+    streamName: string,
+    events: readonly EventToAppend[],
+    options: { readonly expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    if (this.closing) return Promise.reject(this.closedError());
+    let prepared: PreparedEvent[];
+    try {
+      assertValidStreamName(streamName);
+      assertValidExpectedRevision(options?.expectedRevision);
+      prepared = prepareEvents(events, this.maxAppendSize);
+    } catch (error) {
+      return Promise.reject(toStoreError(error, 'append'));
+    }
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ streamName, events: prepared, expected: options.expectedRevision, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // setImmediate, not a microtask: it runs after every continuation woken by the previous flush has had
+        // the chance to queue its next append, which is what makes batches large under load.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    return this.read('stream read', () => {
+      const forwards = (options.direction ?? 'forwards') === 'forwards';
+      const limit = toLimit(options.maxCount);
+      const from = options.fromRevision ?? (forwards ? START : END);
+      let revision: number;
+      if (from === START) revision = 0;
+      else if (from === END) revision = Number.MAX_SAFE_INTEGER;
+      else if (Number.isSafeInteger(from) && from >= 0) revision = from;
+      else throw new RangeError(`Invalid fromRevision ${String(from)}`);
+      const statement = forwards ? this.sql.streamForwards : this.sql.streamBackwards;
+      const rows = statement.all(streamName, revision, limit);
+      if (rows.length === 0 && this.sql.lastRevision.get(streamName) === undefined) {
+        throw new StreamNotFoundError(streamName);
+      }
+      return rows.map(toRecordedEvent);
+    });
+  }
+
+  readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.read('$all read', () => {
+      const forwards = (options.direction ?? 'forwards') === 'forwards';
+      const limit = toLimit(options.maxCount);
+      assertValidFilter(options.filter);
+      const from = options.fromPosition ?? (forwards ? START : END);
+      const bound = from === START ? 0 : from === END ? Number.MAX_SAFE_INTEGER : parsePosition(from);
+      const { sql, params } = filterClause(options.filter);
+      const statement = this.readStatement(
+        `SELECT ${COLUMNS} FROM events WHERE position ${forwards ? '>=' : '<='} ?${sql} ` +
+          `ORDER BY position ${forwards ? 'ASC' : 'DESC'} LIMIT ?`,
+      );
+      return statement.all(bound, ...params, limit).map(toRecordedEvent);
+    });
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): StoreSubscription {
+    const source: SubscriptionSource = {
+      readPage: (after, filter) => this.readPage(after, filter),
+      notifier: this.notifier,
+      detach: (subscription) => this.subscriptions.delete(subscription),
+    };
+    let cursor = 0;
+    let startError: Error | undefined;
+    try {
+      if (this.closing) throw this.closedError();
+      assertValidFilter(options.filter);
+      const from = options.fromPosition ?? START;
+      // Resolved now, not at the first next(): events appended after this call must be delivered.
+      cursor = from === START ? 0 : from === END ? (this.sql.head.get() ?? 0) : parsePosition(from);
+    } catch (error) {
+      startError = toStoreError(error, 'subscription');
+    }
+    const subscription = new SqliteSubscription(
+      source,
+      cursor,
+      options.filter,
+      options.onCheckpoint,
+      startError,
+    );
+    if (startError === undefined) this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  ping(): Promise<void> {
+    return this.read('ping', () => {
+      this.sql.ping.get();
+    });
+  }
+
+  /** Commits whatever is queued, ends subscriptions and closes the file. Later calls reject. */
+  close(): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    this.closing = true;
+    while (this.queue.length > 0) this.flushBatch();
+    for (const subscription of [...this.subscriptions]) void subscription.close();
+    this.notifier.close();
+    this.db.close();
+    return Promise.resolve();
+  }
+
+  private closedError(): StoreUnavailableError {
+    return new StoreUnavailableError('The event store is closed');
+  }
+
+  private read<T>(doing: string, body: () => T): Promise<T> {
+    if (this.closing) return Promise.reject(this.closedError());
+    try {
+      return Promise.resolve(body());
+    } catch (error) {
+      return Promise.reject(toStoreError(error, doing));
+    }
+  }
+
+  private readStatement(sql: string): Statement<unknown[], EventRow> {
+    let statement = this.readStatements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare<unknown[], EventRow>(sql);
+      this.readStatements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * Reads at most one page after `after`. Bounded by the head read first: positions up to it are all committed
+   * (see schema.ts), so `scannedTo` never claims a position a concurrent writer could still fill.
+   */
+  private readPage(after: number, filter: EventFilter | undefined): LogPage {
+    const head = this.sql.head.get() ?? 0;
+    if (head <= after) return { events: [], scannedTo: after };
+    const upper = Math.min(head, after + SCAN_WINDOW);
+    const { sql, params } = filterClause(filter);
+    const rows = this.readStatement(
+      `SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ?${sql} ORDER BY position ASC LIMIT ?`,
+    ).all(after, upper, ...params, this.pageSize);
+    this.counters.pagesRead += 1;
+    const last = rows[rows.length - 1];
+    const scannedTo = rows.length === this.pageSize && last !== undefined ? last.position : upper;
+    return { events: rows.map(toRecordedEvent), scannedTo };
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.queue.length === 0) return;
+    this.flushBatch();
+    if (this.queue.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flushBatch(): void {
+    const batch = this.queue.splice(0, this.maxBatchSize);
+    const outcomes: Outcome[] = [];
+    try {
+      this.sql.begin.run();
+      try {
+        for (const append of batch) {
+          this.sql.savepoint.run();
+          try {
+            const result = this.applyAppend(append);
+            this.sql.release.run();
+            outcomes.push({ ok: true, result });
+          } catch (error) {
+            this.sql.rollbackTo.run();
+            this.sql.release.run();
+            outcomes.push({ ok: false, error: toStoreError(error, 'append') });
+          }
+        }
+        this.sql.commit.run();
+      } catch (error) {
+        if (this.db.inTransaction) this.sql.rollback.run();
+        throw error;
+      }
+    } catch (error) {
+      // Nothing of the batch is durable: every caller learns it, including those whose append had succeeded.
+      const failure = toStoreError(error, 'commit');
+      for (const append of batch) append.reject(failure);
+      return;
+    }
+    this.counters.transactions += 1;
+    let appended = false;
+    batch.forEach((append, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.ok === true) {
+        this.counters.appends += 1;
+        appended = true;
+        append.resolve(outcome.result);
+      } else {
+        append.reject(outcome?.error ?? new Error('append outcome missing'));
+      }
+    });
+    if (appended) this.notifier.notify();
+  }
+
+  /** Runs inside the batch transaction and its own savepoint; throwing rolls back this append only. */
+  private applyAppend({ streamName, events, expected }: PendingAppend): AppendResult {
+    const current = this.sql.lastRevision.get(streamName) ?? -1;
+    const recorded = events.map((event) => this.sql.byId.get(event.id));
+    if (recorded.some((row) => row !== undefined)) {
+      return this.reappend(streamName, events, expected, current, recorded);
+    }
+    if (!satisfies(expected, current)) {
+      throw new WrongExpectedVersionError(streamName, expected, current === -1 ? 'no_stream' : current);
+    }
+    let position = 0;
+    events.forEach((event, index) => {
+      const { lastInsertRowid } = this.sql.insert.run(
+        event.id,
+        streamName,
+        current + 1 + index,
+        event.type,
+        event.dataJson,
+        event.metadataJson,
+      );
+      position = Number(lastInsertRowid);
+    });
+    return { nextExpectedRevision: current + events.length, position: String(position) };
+  }
+
+  /**
+   * Some ids were recorded before. As EventStoreDB does: when all of them were recorded, in order, by an append
+   * made at the same expected revision, this is a retry and gets the first result; nothing is written.
+   * Unlike EventStoreDB, a different payload (or stream) under a known id is refused rather than ignored.
+   */
+  private reappend(
+    streamName: string,
+    events: readonly PreparedEvent[],
+    expected: ExpectedRevision,
+    current: number,
+    recorded: readonly (EventRow | undefined)[],
+  ): AppendResult {
+    events.forEach((event, index) => {
+      const row = recorded[index];
+      if (row === undefined) return;
+      if (row.stream_name !== streamName) {
+        throw new EventIdConflictError(event.id, `it is in stream ${row.stream_name}, not ${streamName}`);
+      }
+      if (row.type !== event.type) {
+        throw new EventIdConflictError(event.id, `its type is ${row.type}, not ${event.type}`);
+      }
+      if (row.data !== event.dataJson && canonicalJson(row.data) !== canonicalJson(event.dataJson)) {
+        throw new EventIdConflictError(event.id, 'its data differs');
+      }
+      if (
+        row.metadata !== event.metadataJson &&
+        canonicalJson(row.metadata) !== canonicalJson(event.metadataJson)
+      ) {
+        throw new EventIdConflictError(event.id, 'its metadata differs');
+      }
+    });
+    const first = recorded[0];
+    const last = recorded[recorded.length - 1];
+    const complete = recorded.every(
+      (row, index) => row !== undefined && row.revision === (first?.revision ?? 0) + index,
+    );
+    if (complete && first !== undefined && last !== undefined) {
+      const sameExpectation =
+        expected === 'any' ||
+        expected === 'stream_exists' ||
+        (expected === 'no_stream' && first.revision === 0) ||
+        expected === first.revision - 1;
+      if (sameExpectation) return { nextExpectedRevision: last.revision, position: String(last.position) };
+    }
+    if (!satisfies(expected, current)) {
+      throw new WrongExpectedVersionError(streamName, expected, current === -1 ? 'no_stream' : current);
+    }
+    const known = recorded.find((row) => row !== undefined);
+    throw new EventIdConflictError(
+      known?.event_id ?? '',
+      `it was recorded at revision ${known?.revision ?? '?'} by an earlier append, not by one made at this expected revision`,
+    );
+  }
+}
