@@ -21,7 +21,10 @@ export function createLogger(config: AppConfig): pino.Logger {
     level: config.logLevel,
     base: { service: 'ismap-ledger' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.token'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'headers.authorization', '*.token'],
+      censor: '[redacted]',
+    },
   });
 }
 

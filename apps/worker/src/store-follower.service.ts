@@ -20,7 +20,10 @@ export class StoreFollowerService implements OnApplicationBootstrap, OnApplicati
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   onApplicationBootstrap(): void {
-    const subscription = this.store.subscribeToAll({ fromPosition: END, onCheckpoint: (p) => this.advance(p) });
+    const subscription = this.store.subscribeToAll({
+      fromPosition: END,
+      onCheckpoint: (p) => this.advance(p),
+    });
     this.subscription = subscription;
     this.running = (async () => {
       try {
@@ -44,7 +47,8 @@ export class StoreFollowerService implements OnApplicationBootstrap, OnApplicati
 
   /** Resolves true once an event at or after `position` has been seen, false after `timeoutMs`. */
   waitFor(position: Position, timeoutMs: number): Promise<boolean> {
-    if (this.latest !== undefined && comparePositions(this.latest, position) >= 0) return Promise.resolve(true);
+    if (this.latest !== undefined && comparePositions(this.latest, position) >= 0)
+      return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);

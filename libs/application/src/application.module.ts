@@ -6,9 +6,35 @@ import { APP_CONFIG, type AppConfig } from '@ismap/config';
 import { EVENT_STORE, type EventStore } from '@ismap/event-store';
 import { IdempotencyStore } from './idempotency/idempotency-store';
 import { createEventStore, createRedis, REDIS } from './infrastructure';
+import {
+  ApplicationActionHandler,
+  ReferApplicationHandler,
+  ResubmitApplicationHandler,
+  SubmitApplicationHandler,
+} from './applications/application.commands';
+import { ApplyAsAuditBodyHandler } from './audit-bodies/apply-as-audit-body';
+import { RecordRulingHandler, ScheduleMeetingHandler } from './committee/committee.commands';
 import { RegisterProviderHandler } from './providers/register-provider';
+import { ReactionRunner } from './reactions/reaction-runner';
+import {
+  ExpireRegistrationHandler,
+  ReportIncidentHandler,
+  WithdrawServiceHandler,
+} from './services/service.commands';
 
-const commandHandlers = [RegisterProviderHandler];
+const commandHandlers = [
+  RegisterProviderHandler,
+  ApplyAsAuditBodyHandler,
+  SubmitApplicationHandler,
+  ApplicationActionHandler,
+  ResubmitApplicationHandler,
+  ReferApplicationHandler,
+  ScheduleMeetingHandler,
+  RecordRulingHandler,
+  WithdrawServiceHandler,
+  ReportIncidentHandler,
+  ExpireRegistrationHandler,
+];
 
 /** The command side shared by every app (api, worker, cli): one store, one Redis, one command bus. */
 @Global()
@@ -27,10 +53,15 @@ export class ApplicationModule implements OnApplicationShutdown {
         { provide: APP_CONFIG, useValue: config },
         { provide: EVENT_STORE, useFactory: () => createEventStore(config) },
         { provide: REDIS, useFactory: () => createRedis(config) },
-        { provide: IdempotencyStore, useFactory: (store: EventStore) => new IdempotencyStore(store), inject: [EVENT_STORE] },
+        {
+          provide: IdempotencyStore,
+          useFactory: (store: EventStore) => new IdempotencyStore(store),
+          inject: [EVENT_STORE],
+        },
+        ReactionRunner,
         ...commandHandlers,
       ],
-      exports: [APP_CONFIG, EVENT_STORE, REDIS, IdempotencyStore, CqrsModule],
+      exports: [APP_CONFIG, EVENT_STORE, REDIS, IdempotencyStore, ReactionRunner, CqrsModule],
     };
   }
 

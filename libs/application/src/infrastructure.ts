@@ -16,5 +16,9 @@ export async function createEventStore(config: AppConfig): Promise<EventStore> {
 
 export function createRedis(config: AppConfig): Redis {
   // Commands queue while Redis is away instead of failing the process; readiness reports the outage.
-  return new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  return new Redis(config.redisUrl, {
+    lazyConnect: false,
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: true,
+  });
 }

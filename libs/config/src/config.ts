@@ -10,6 +10,8 @@ export interface AppConfig {
   readonly host: string;
   readonly dataDir: string;
   readonly redisUrl: string;
+  /** Prefix of every Redis key this deployment writes, so deployments (and test runs) can share a Redis. */
+  readonly redisKeyPrefix: string;
   readonly store: { readonly kind: StoreKind; readonly eventStoreConnectionString?: string };
   readonly auth: {
     readonly mode: AuthMode;
@@ -28,8 +30,17 @@ export const ENVIRONMENT_VARIABLES = [
   ['HOST', '0.0.0.0', 'interface the API listens on'],
   ['DATA_DIR', './data', 'embedded event store file, dev signing keys, reports'],
   ['REDIS_URL', 'redis://127.0.0.1:6379', 'Redis for read models, checkpoints and jobs'],
-  ['EVENTSTORE_CONNECTION_STRING', '(unset)', 'when set, EventStoreDB is the event store instead of the embedded one'],
-  ['AUTH_MODE', '`dev` (`production` when NODE_ENV=production)', '`dev`: local ES256 key in DATA_DIR; `production`: OIDC JWKS'],
+  ['REDIS_KEY_PREFIX', 'ismap:', 'prefix of every Redis key the product writes'],
+  [
+    'EVENTSTORE_CONNECTION_STRING',
+    '(unset)',
+    'when set, EventStoreDB is the event store instead of the embedded one',
+  ],
+  [
+    'AUTH_MODE',
+    '`dev` (`production` when NODE_ENV=production)',
+    '`dev`: local ES256 key in DATA_DIR; `production`: OIDC JWKS',
+  ],
   ['AUTH_ISSUER', 'ismap-ledger-dev', 'expected `iss` of bearer tokens'],
   ['AUTH_AUDIENCE', 'ismap-ledger', 'expected `aud` of bearer tokens'],
   ['AUTH_JWKS_URL', '(unset)', 'JWKS URL of the OIDC issuer; required when AUTH_MODE=production'],
@@ -83,13 +94,27 @@ export function loadConfig(env: Env = process.env): AppConfig {
     return value;
   };
 
+  const prefix = (): string => {
+    const value = get('REDIS_KEY_PREFIX') ?? 'ismap:';
+    if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(value))
+      problems.push('REDIS_KEY_PREFIX may hold only letters, digits and : _ . - (at most 64)');
+    return value;
+  };
+
   const nodeEnv = oneOf<NodeEnv>('NODE_ENV', ['development', 'production', 'test'], 'development');
   const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']) ?? 'redis://127.0.0.1:6379';
   const eventStoreConnectionString = get('EVENTSTORE_CONNECTION_STRING');
-  if (eventStoreConnectionString !== undefined && !/^esdb(\+discover)?:\/\//.test(eventStoreConnectionString)) {
+  if (
+    eventStoreConnectionString !== undefined &&
+    !/^esdb(\+discover)?:\/\//.test(eventStoreConnectionString)
+  ) {
     problems.push('EVENTSTORE_CONNECTION_STRING must start with esdb:// or esdb+discover://');
   }
-  const authMode = oneOf<AuthMode>('AUTH_MODE', ['dev', 'production'], nodeEnv === 'production' ? 'production' : 'dev');
+  const authMode = oneOf<AuthMode>(
+    'AUTH_MODE',
+    ['dev', 'production'],
+    nodeEnv === 'production' ? 'production' : 'dev',
+  );
   const jwksUrl = url('AUTH_JWKS_URL', ['https:', 'http:']);
   if (authMode === 'production' && jwksUrl === undefined) {
     problems.push('AUTH_JWKS_URL is required when AUTH_MODE=production');
@@ -104,6 +129,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     host: get('HOST') ?? '0.0.0.0',
     dataDir: resolve(get('DATA_DIR') ?? './data'),
     redisUrl,
+    redisKeyPrefix: prefix(),
     store:
       eventStoreConnectionString === undefined
         ? { kind: 'embedded' }

@@ -12,7 +12,10 @@ describe('loadConfig', () => {
 
   it('switches to EventStoreDB when a connection string is set', () => {
     const config = loadConfig({ EVENTSTORE_CONNECTION_STRING: 'esdb://localhost:2113?tls=false' });
-    expect(config.store).toEqual({ kind: 'eventstoredb', eventStoreConnectionString: 'esdb://localhost:2113?tls=false' });
+    expect(config.store).toEqual({
+      kind: 'eventstoredb',
+      eventStoreConnectionString: 'esdb://localhost:2113?tls=false',
+    });
   });
 
   it('reports every problem at once, naming the variable', () => {

@@ -55,9 +55,12 @@ export class HealthController {
     ]);
     const checks = { eventStore, redis };
     if (eventStore.status === 'down' || redis.status === 'down') {
-      throw new ProblemException(problem(503, 'HEALTH.NOT_READY', 'A dependency is not available', { checks }), {
-        'retry-after': '5',
-      });
+      throw new ProblemException(
+        problem(503, 'HEALTH.NOT_READY', 'A dependency is not available', { checks }),
+        {
+          'retry-after': '5',
+        },
+      );
     }
     return { status: 'ok', checks };
   }

@@ -34,7 +34,11 @@ export class CommandMetadataFactory {
     const expectedRevision = options.acceptsIfMatch ? this.ifMatch(request) : undefined;
     return {
       commandId,
-      actor: { sub: actor.sub, roles: [...actor.roles], ...(actor.org === undefined ? {} : { org: actor.org }) },
+      actor: {
+        sub: actor.sub,
+        roles: [...actor.roles],
+        ...(actor.org === undefined ? {} : { org: actor.org }),
+      },
       correlationId: request.correlationId,
       causationId: commandId,
       occurredOn: options.occurredOn ?? tokyoDateOf(now),
@@ -48,7 +52,9 @@ export class CommandMetadataFactory {
     if (header === undefined) return undefined;
     const match = typeof header === 'string' ? IF_MATCH.exec(header.trim()) : null;
     if (!match?.[1]) {
-      throw new ProblemException(problem(400, 'REQUEST.INVALID_IF_MATCH', 'If-Match must be a quoted revision, e.g. "3"'));
+      throw new ProblemException(
+        problem(400, 'REQUEST.INVALID_IF_MATCH', 'If-Match must be a quoted revision, e.g. "3"'),
+      );
     }
     return Number(match[1]);
   }

@@ -19,7 +19,9 @@ const REPLAYED_HEADERS = ['x-log-position', 'etag', 'location'];
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -63,7 +65,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     if (claim.status === 'in_progress') {
       throw new ProblemException(
-        problem(409, 'IDEMPOTENCY.IN_PROGRESS', 'A request with this Idempotency-Key is still being processed'),
+        problem(
+          409,
+          'IDEMPOTENCY.IN_PROGRESS',
+          'A request with this Idempotency-Key is still being processed',
+        ),
         { 'retry-after': String(claim.retryAfterSeconds) },
       );
     }
@@ -80,7 +86,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
               const value = reply.getHeader(name);
               if (value !== undefined) headers[name] = String(value);
             }
-            await this.store.complete(scope, key.toLowerCase(), { statusCode, headers, body }, actor, this.clock.now());
+            await this.store.complete(
+              scope,
+              key.toLowerCase(),
+              { statusCode, headers, body },
+              actor,
+              this.clock.now(),
+            );
             return body;
           })(),
         ),

@@ -24,13 +24,17 @@ export class PinoNestLogger implements LoggerService {
     this.write('fatal', message, rest);
   }
 
-  private write(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', message: unknown, rest: unknown[]): void {
+  private write(
+    level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace',
+    message: unknown,
+    rest: unknown[],
+  ): void {
     // Nest passes the context (class name) last; an error's stack comes before it.
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
     const fields: Record<string, unknown> = context === undefined ? {} : { context };
     if (message !== null && typeof message === 'object') {
       const [text] = rest;
-      this.pino[level]({ ...fields, ...(message as object) }, typeof text === 'string' ? text : undefined);
+      this.pino[level]({ ...fields, ...(message) }, typeof text === 'string' ? text : undefined);
       return;
     }
     const [stack] = rest;

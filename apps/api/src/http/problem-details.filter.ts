@@ -40,14 +40,21 @@ export function toProblem(error: unknown, transportErrorCode?: string): Mapped {
   }
   if (error instanceof WrongExpectedVersionError) {
     return {
-      problem: problem(409, 'CONCURRENCY.CONFLICT', 'Another change to the same object was recorded first; retry'),
+      problem: problem(
+        409,
+        'CONCURRENCY.CONFLICT',
+        'Another change to the same object was recorded first; retry',
+      ),
     };
   }
   if (error instanceof IdempotencyKeyReusedError) {
     return { problem: problem(422, 'IDEMPOTENCY.KEY_REUSED', error.message) };
   }
   if (error instanceof StoreUnavailableError) {
-    return { problem: problem(503, 'STORE.UNAVAILABLE', 'The event store is unavailable'), headers: { 'retry-after': '5' } };
+    return {
+      problem: problem(503, 'STORE.UNAVAILABLE', 'The event store is unavailable'),
+      headers: { 'retry-after': '5' },
+    };
   }
   if (error instanceof EventStoreError) {
     return { problem: problem(500, 'INTERNAL', 'An internal error occurred') };
@@ -71,7 +78,8 @@ export function toProblem(error: unknown, transportErrorCode?: string): Mapped {
     if (status === 404) return { problem: problem(404, 'ROUTE.NOT_FOUND', 'No such resource') };
     if (status < 500) return { problem: problem(status, `HTTP.${status}`, error.message) };
   }
-  if (isClientError(error)) return { problem: problem(error.statusCode, `HTTP.${error.statusCode}`, error.message) };
+  if (isClientError(error))
+    return { problem: problem(error.statusCode, `HTTP.${error.statusCode}`, error.message) };
   if (isClientError(error)) {
     const code = (error.code !== undefined && FASTIFY_CODES[error.code]) || `HTTP.${error.statusCode}`;
     const detail = code === 'REQUEST.MALFORMED_JSON' ? 'The body is not valid JSON' : error.message;
@@ -115,7 +123,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const mapped = toProblem(error, request.transportErrorCode);
     if (mapped.problem.status >= 500) {
-      this.logger.error({ err: error, correlationId: (request as { correlationId?: string }).correlationId }, 'request failed');
+      this.logger.error(
+        { err: error, correlationId: (request as { correlationId?: string }).correlationId },
+        'request failed',
+      );
     }
     sendProblem(request, reply, mapped);
   }

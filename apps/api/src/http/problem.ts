@@ -35,7 +35,12 @@ const TITLES: Readonly<Record<number, string>> = {
   503: 'Service Unavailable',
 };
 
-export function problem(status: number, code: string, detail?: string, extensions: Record<string, unknown> = {}): Problem {
+export function problem(
+  status: number,
+  code: string,
+  detail?: string,
+  extensions: Record<string, unknown> = {},
+): Problem {
   return {
     type: `urn:ismap-ledger:problem:${code.toLowerCase()}`,
     title: TITLES[status] ?? 'Error',

@@ -6,7 +6,9 @@ import { problem, ProblemException } from './problem';
 function flatten(errors: readonly ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent === '' ? error.property : `${parent}.${error.property}`;
-    const own: FieldError[] = error.constraints ? [{ field, messages: Object.values(error.constraints) }] : [];
+    const own: FieldError[] = error.constraints
+      ? [{ field, messages: Object.values(error.constraints) }]
+      : [];
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }

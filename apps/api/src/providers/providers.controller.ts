@@ -21,7 +21,11 @@ export class ProvidersController {
   @Post()
   @HttpCode(201)
   @Access('secretariat', 'ipa-reviewer')
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'UUID; a retry with the same key and body appends nothing' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'UUID; a retry with the same key and body appends nothing',
+  })
   @ApiCreatedResponse({ type: RegisterProviderResponse })
   async register(
     @Body() body: RegisterProviderDto,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '@ismap/event-store';
 import type { CommandContext } from '@ismap/domain';
+import { tokyoDateOf } from '@ismap/domain';
 
 /** Everything a command carries besides its data: who, when (both clocks), and how it is correlated. */
 export interface CommandMetadata {
@@ -22,6 +23,7 @@ export function commandContextOf(metadata: CommandMetadata): CommandContext {
     actor: metadata.actor,
     occurredOn: metadata.occurredOn,
     now: metadata.now,
+    today: tokyoDateOf(new Date(metadata.now)),
   };
 }
 

@@ -31,6 +31,33 @@ export class PreconditionFailedError extends Error {
 
 type StreamEvent = { readonly type: string; readonly data: object };
 
+export interface LoadedStream<S> {
+  readonly state: S;
+  /** The stream's last revision, or `no_stream`. */
+  readonly revision: number | 'no_stream';
+  readonly exists: boolean;
+}
+
+/** Folds a stream into a decider's state, for handlers that read another aggregate's facts. */
+export async function loadStream<C, E extends StreamEvent, S>(
+  store: EventStore,
+  streamName: string,
+  decider: Decider<C, E, S>,
+): Promise<LoadedStream<S>> {
+  try {
+    const events = await store.readStream(streamName);
+    const last = events[events.length - 1];
+    return {
+      state: events.reduce((s, event) => decider.evolve(s, event as unknown as E), decider.initialState()),
+      revision: last === undefined ? 'no_stream' : last.revision,
+      exists: last !== undefined,
+    };
+  } catch (error) {
+    if (!(error instanceof StreamNotFoundError)) throw error;
+    return { state: decider.initialState(), revision: 'no_stream', exists: false };
+  }
+}
+
 /**
  * The one way a command reaches the log: read the stream, fold it, decide, append with the expected revision.
  * Event ids derive from the command id, and a command id already in the stream returns the first result, so a
@@ -69,7 +96,10 @@ export async function handleCommand<C, E extends StreamEvent, S>(
     throw new PreconditionFailedError(streamName, metadata.expectedRevision, currentRevision);
   }
 
-  const state = recorded.reduce((s, event) => decider.evolve(s, event as unknown as E), decider.initialState());
+  const state = recorded.reduce(
+    (s, event) => decider.evolve(s, event as unknown as E),
+    decider.initialState(),
+  );
   const events = decider.decide(command, state, commandContextOf(metadata));
   if (events.length === 0) {
     if (last === undefined) {
@@ -99,7 +129,13 @@ export async function handleCommand<C, E extends StreamEvent, S>(
       })),
       { expectedRevision: currentRevision },
     );
-    return { streamName, revision: result.nextExpectedRevision, position: result.position, events, replayed: false };
+    return {
+      streamName,
+      revision: result.nextExpectedRevision,
+      position: result.position,
+      events,
+      replayed: false,
+    };
   } catch (error) {
     if (error instanceof WrongExpectedVersionError && metadata.expectedRevision !== undefined) {
       throw new PreconditionFailedError(streamName, metadata.expectedRevision, error.actual);

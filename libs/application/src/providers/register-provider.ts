@@ -18,7 +18,10 @@ export interface RegisterProviderResult extends CommandResult<ProviderEvent> {
 }
 
 @CommandHandler(RegisterProviderCommand)
-export class RegisterProviderHandler implements ICommandHandler<RegisterProviderCommand, RegisterProviderResult> {
+export class RegisterProviderHandler implements ICommandHandler<
+  RegisterProviderCommand,
+  RegisterProviderResult
+> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ data, metadata }: RegisterProviderCommand): Promise<RegisterProviderResult> {
@@ -27,7 +30,10 @@ export class RegisterProviderHandler implements ICommandHandler<RegisterProvider
       this.store,
       providerStreamName(providerId),
       providerDecider,
-      { type: 'RegisterProvider', data: { providerId, name: data.name, corporateNumber: data.corporateNumber } },
+      {
+        type: 'RegisterProvider',
+        data: { providerId, name: data.name, corporateNumber: data.corporateNumber },
+      },
       metadata,
     );
     return { ...result, providerId };

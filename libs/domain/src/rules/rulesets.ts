@@ -13,18 +13,43 @@ export interface Ruleset {
 }
 
 export const RULESETS: readonly Ruleset[] = [
-  { version: '2020-06', effectiveFrom: '2020-06-01', description: 'ISMAP starts operating', liuTrackOpen: false },
+  {
+    version: '2020-06',
+    effectiveFrom: '2020-06-01',
+    description: 'ISMAP starts operating',
+    liuTrackOpen: false,
+  },
   { version: '2022-11', effectiveFrom: '2022-11-01', description: 'ISMAP-LIU starts', liuTrackOpen: true },
-  { version: '2023-05', effectiveFrom: '2023-05-19', description: 'ISMAP-LIU special measures', liuTrackOpen: true },
-  { version: '2023-10', effectiveFrom: '2023-10-01', description: 'multi-year audit cycles for controls', liuTrackOpen: true },
+  {
+    version: '2023-05',
+    effectiveFrom: '2023-05-19',
+    description: 'ISMAP-LIU special measures',
+    liuTrackOpen: true,
+  },
+  {
+    version: '2023-10',
+    effectiveFrom: '2023-10-01',
+    description: 'multi-year audit cycles for controls',
+    liuTrackOpen: true,
+  },
   {
     version: '2024-08',
     effectiveFrom: '2024-08-01',
     description: 'multi-year audit cycles for management criteria on renewals',
     liuTrackOpen: true,
   },
-  { version: '2025-04', effectiveFrom: '2025-04-01', description: 'ISMAP-LIU pre-application abolished', liuTrackOpen: true },
-  { version: '2025-07', effectiveFrom: '2025-07-01', description: 'secretariat becomes the National Cybersecurity Office', liuTrackOpen: true },
+  {
+    version: '2025-04',
+    effectiveFrom: '2025-04-01',
+    description: 'ISMAP-LIU pre-application abolished',
+    liuTrackOpen: true,
+  },
+  {
+    version: '2025-07',
+    effectiveFrom: '2025-07-01',
+    description: 'secretariat becomes the National Cybersecurity Office',
+    liuTrackOpen: true,
+  },
 ];
 
 export class NoRulesetError extends DomainError {

@@ -1,6 +1,12 @@
 /** Commands and events are readonly discriminated unions; `type` is the stable persisted name. */
-export type Command<Type extends string, Data extends object> = Readonly<{ type: Type; data: Readonly<Data> }>;
-export type DomainEvent<Type extends string, Data extends object> = Readonly<{ type: Type; data: Readonly<Data> }>;
+export type Command<Type extends string, Data extends object> = Readonly<{
+  type: Type;
+  data: Readonly<Data>;
+}>;
+export type DomainEvent<Type extends string, Data extends object> = Readonly<{
+  type: Type;
+  data: Readonly<Data>;
+}>;
 
 /**
  * What the edge knows about a command that the domain needs for its decisions. The clock and the actor come in
@@ -13,6 +19,8 @@ export interface CommandContext {
   readonly occurredOn: string;
   /** Instant of recording (ISO-8601 UTC). */
   readonly now: string;
+  /** Today's business date (Asia/Tokyo) at `now`: no fact may be dated later. */
+  readonly today: string;
 }
 
 export interface Decider<C, E, S> {

@@ -1,0 +1,150 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { Decision, MeetingEvent, RulingSubject } from '@ismap/domain';
+import {
+  applicationDecider,
+  applicationStreamName,
+  auditBodyDecider,
+  auditBodyStreamName,
+  DomainError,
+  meetingDecider,
+  meetingIdFor,
+  meetingStreamName,
+  planRuling,
+  serviceDecider,
+  serviceStreamName,
+} from '@ismap/domain';
+import { EVENT_STORE, type EventStore } from '@ismap/event-store';
+import type { CommandMetadata } from '../commands/command-metadata';
+import { handleCommand, loadStream, type CommandResult } from '../commands/handle-command';
+import { newIdFor } from '../commands/ids';
+import { ReactionRunner } from '../reactions/reaction-runner';
+import { reserveNumber } from './reserve-number';
+
+export class ScheduleMeetingCommand {
+  constructor(
+    readonly number: number,
+    readonly heldOn: string,
+    readonly metadata: CommandMetadata,
+  ) {}
+}
+
+@CommandHandler(ScheduleMeetingCommand)
+export class ScheduleMeetingHandler implements ICommandHandler<
+  ScheduleMeetingCommand,
+  CommandResult<MeetingEvent> & { meetingId: string }
+> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ number, heldOn, metadata }: ScheduleMeetingCommand) {
+    const meetingId = meetingIdFor(number);
+    const result = await handleCommand(
+      this.store,
+      meetingStreamName(meetingId),
+      meetingDecider,
+      { type: 'ScheduleMeeting', data: { meetingId, number, heldOn } },
+      metadata,
+    );
+    return { ...result, meetingId };
+  }
+}
+
+export class RecordRulingCommand {
+  constructor(
+    readonly meetingId: string,
+    readonly subject: RulingSubject,
+    readonly decision: Decision,
+    readonly rationale: string,
+    readonly metadata: CommandMetadata,
+    /** Fault injection for the crash test (docs/adr/0004): stop after the ruling is appended, before its effects. */
+    readonly skipInlineReactions = false,
+  ) {}
+}
+
+export type RecordRulingResult = CommandResult<MeetingEvent> & {
+  readonly rulingId: string;
+  readonly registrationNumber: string | null;
+};
+
+/**
+ * Records a committee ruling: checks it against its subject's state, reserves a registration number where one is
+ * assigned, appends the ruling to the meeting, then applies its effects (which the process manager would
+ * otherwise apply from the log).
+ */
+@CommandHandler(RecordRulingCommand)
+export class RecordRulingHandler implements ICommandHandler<RecordRulingCommand, RecordRulingResult> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly reactions: ReactionRunner,
+  ) {}
+
+  async execute(command: RecordRulingCommand): Promise<RecordRulingResult> {
+    const { meetingId, subject, decision, metadata } = command;
+    const meeting = await loadStream(this.store, meetingStreamName(meetingId), meetingDecider);
+    if (meeting.state.status === 'none')
+      throw new DomainError('MEETING.NOT_FOUND', 'No such meeting', 'not_found');
+    const heldOn = meeting.state.heldOn;
+    const rulingMetadata: CommandMetadata = { ...metadata, occurredOn: heldOn };
+
+    const plan = planRuling({
+      decision,
+      subject,
+      meeting: { meetingId, heldOn },
+      ...(await this.subjectStates(subject)),
+    });
+    const reserved =
+      plan.reserve === null
+        ? null
+        : await reserveNumber(this.store, plan.reserve.list, plan.reserve.subjectId, heldOn, rulingMetadata);
+    const { effect, registrationNumber } = plan.complete(reserved);
+    const rulingId = newIdFor(metadata.commandId, 'ruling');
+    const result = await handleCommand(
+      this.store,
+      meetingStreamName(meetingId),
+      meetingDecider,
+      {
+        type: 'RecordRuling',
+        data: { rulingId, subject, decision, rationale: command.rationale, registrationNumber, effect },
+      },
+      rulingMetadata,
+    );
+    const recorded = result.events[0];
+    const ruling = recorded?.type === 'RulingRecorded' ? recorded.data : undefined;
+    if (!command.skipInlineReactions && !result.replayed) {
+      const [event] = await this.store.readStream(meetingStreamName(meetingId), {
+        fromRevision: result.revision,
+      });
+      if (event !== undefined) await this.reactions.react(event, new Date(metadata.now));
+    }
+    return {
+      ...result,
+      rulingId: ruling?.rulingId ?? rulingId,
+      registrationNumber: ruling?.registrationNumber ?? registrationNumber,
+    };
+  }
+
+  private async subjectStates(subject: RulingSubject) {
+    switch (subject.kind) {
+      case 'application': {
+        const application = (
+          await loadStream(this.store, applicationStreamName(subject.applicationId), applicationDecider)
+        ).state;
+        const service =
+          application.status === 'none'
+            ? undefined
+            : (await loadStream(this.store, serviceStreamName(application.serviceId), serviceDecider)).state;
+        return { application, ...(service === undefined ? {} : { service }) };
+      }
+      case 'service':
+        return {
+          service: (await loadStream(this.store, serviceStreamName(subject.serviceId), serviceDecider)).state,
+        };
+      case 'auditBody':
+        return {
+          auditBody: (
+            await loadStream(this.store, auditBodyStreamName(subject.auditBodyId), auditBodyDecider)
+          ).state,
+        };
+    }
+  }
+}

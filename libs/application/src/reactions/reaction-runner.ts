@@ -1,0 +1,96 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Reaction } from '@ismap/domain';
+import {
+  applicationDecider,
+  applicationStreamName,
+  auditBodyDecider,
+  auditBodyStreamName,
+  reactionsTo,
+  serviceDecider,
+  serviceStreamName,
+} from '@ismap/domain';
+import type { RecordedEvent } from '@ismap/event-store';
+import { deriveEventId, EVENT_STORE, WrongExpectedVersionError, type EventStore } from '@ismap/event-store';
+import { handleCommand } from '../commands/handle-command';
+
+export const REACTION_ACTOR = { sub: 'system:reactions', roles: ['system'] } as const;
+
+/** Event types whose reactions exist; the process manager subscribes to exactly these. */
+export const REACTING_EVENT_TYPES = [
+  'RulingRecorded',
+  'ApplicationSubmitted',
+  'ApplicationWithdrawn',
+] as const;
+
+const MAX_CONFLICT_RETRIES = 5;
+
+/**
+ * Applies the cross-aggregate effects of an event (docs/adr/0004). Idempotent: each reaction's command id derives
+ * from the causing event's id, so running it twice — inline after the command and again from the process
+ * manager's subscription, or again after a crash — appends its events once.
+ */
+@Injectable()
+export class ReactionRunner {
+  private readonly logger = new Logger(ReactionRunner.name);
+
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async react(event: RecordedEvent, now: Date = new Date()): Promise<void> {
+    const reactions = reactionsTo(event);
+    for (const [index, reaction] of reactions.entries()) {
+      await this.apply(event, reaction, deriveEventId(`reaction:${event.id}`, index), now);
+    }
+  }
+
+  private async apply(cause: RecordedEvent, reaction: Reaction, commandId: string, now: Date): Promise<void> {
+    const metadata = {
+      commandId,
+      actor: REACTION_ACTOR,
+      correlationId: cause.metadata.correlationId,
+      causationId: cause.id,
+      occurredOn: reaction.occurredOn,
+      now: now.toISOString(),
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        switch (reaction.target) {
+          case 'application':
+            await handleCommand(
+              this.store,
+              applicationStreamName(reaction.id),
+              applicationDecider,
+              reaction.command,
+              metadata,
+            );
+            return;
+          case 'service':
+            await handleCommand(
+              this.store,
+              serviceStreamName(reaction.id),
+              serviceDecider,
+              reaction.command,
+              metadata,
+            );
+            return;
+          case 'auditBody':
+            await handleCommand(
+              this.store,
+              auditBodyStreamName(reaction.id),
+              auditBodyDecider,
+              reaction.command,
+              metadata,
+            );
+            return;
+        }
+      } catch (error) {
+        // Another runner (inline or process manager) appended first: re-reading finds its command id.
+        if (error instanceof WrongExpectedVersionError && attempt < MAX_CONFLICT_RETRIES) continue;
+        this.logger.error(
+          { err: error, eventId: cause.id, reaction: reaction.command.type },
+          'reaction failed',
+        );
+        throw error;
+      }
+    }
+  }
+}

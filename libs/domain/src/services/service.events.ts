@@ -1,0 +1,95 @@
+import type { DomainEvent } from '../shared/messages';
+import type { IncidentStage, Period, Scope, ServiceModel, Track } from '../shared/vocabulary';
+
+export const serviceStreamName = (serviceId: string): string => `service-${serviceId}`;
+
+export type ServiceRegistered = DomainEvent<
+  'ServiceRegistered',
+  {
+    serviceId: string;
+    applicationId: string;
+    providerId: string;
+    track: Track;
+    serviceName: string;
+    serviceModel: ServiceModel;
+    scope: Scope;
+    auditBodyId: string;
+    auditPeriod: Period;
+    registrationNumber: string;
+    registeredOn: string;
+    validUntil: string;
+    rulingId: string;
+    meetingId: string;
+  }
+>;
+export type RenewalApplied = DomainEvent<
+  'RenewalApplied',
+  { serviceId: string; applicationId: string; appliedOn: string }
+>;
+/** A pending renewal ended without RENEW (withdrawn or rejected). */
+export type RenewalClosed = DomainEvent<
+  'RenewalClosed',
+  { serviceId: string; applicationId: string; outcome: 'WITHDRAWN' | 'REJECTED'; closedOn: string }
+>;
+export type RegistrationRenewed = DomainEvent<
+  'RegistrationRenewed',
+  {
+    serviceId: string;
+    applicationId: string;
+    registrationNumber: string;
+    auditBodyId: string;
+    auditPeriod: Period;
+    renewedOn: string;
+    validUntil: string;
+    rulingId: string;
+    meetingId: string;
+  }
+>;
+export type ServiceChangeApproved = DomainEvent<
+  'ServiceChangeApproved',
+  {
+    serviceId: string;
+    applicationId: string;
+    serviceName: string;
+    serviceModel: ServiceModel;
+    scope: Scope;
+    approvedOn: string;
+    rulingId: string;
+    meetingId: string;
+  }
+>;
+export type ServiceWithdrawn = DomainEvent<
+  'ServiceWithdrawn',
+  { serviceId: string; effectiveOn: string; reason: string; withdrawnOn: string }
+>;
+export type RegistrationRevoked = DomainEvent<
+  'RegistrationRevoked',
+  { serviceId: string; revokedOn: string; rationale: string; rulingId: string; meetingId: string }
+>;
+export type RegistrationExpired = DomainEvent<
+  'RegistrationExpired',
+  { serviceId: string; expiredOn: string; validUntil: string }
+>;
+export type IncidentReported = DomainEvent<
+  'IncidentReported',
+  {
+    serviceId: string;
+    incidentId: string;
+    stage: IncidentStage;
+    flashIncidentId: string | null;
+    occurredAt: string;
+    summary: string;
+    reportedOn: string;
+  }
+>;
+
+export type ServiceEvent =
+  | ServiceRegistered
+  | RenewalApplied
+  | RenewalClosed
+  | RegistrationRenewed
+  | ServiceChangeApproved
+  | ServiceWithdrawn
+  | RegistrationRevoked
+  | RegistrationExpired
+  | IncidentReported;
