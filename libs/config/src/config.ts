@@ -21,7 +21,12 @@ export interface AppConfig {
   };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly shutdownTimeoutMs: number;
+  /** Test-only crash points (never in production): see docs/adr/0004. */
+  readonly faultInjection: FaultInjection | null;
 }
+
+export const FAULT_INJECTIONS = ['crash-after-ruling-append'] as const;
+export type FaultInjection = (typeof FAULT_INJECTIONS)[number];
 
 /** One line per variable: the README's configuration table is written from this list. */
 export const ENVIRONMENT_VARIABLES = [
@@ -46,6 +51,7 @@ export const ENVIRONMENT_VARIABLES = [
   ['AUTH_JWKS_URL', '(unset)', 'JWKS URL of the OIDC issuer; required when AUTH_MODE=production'],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent'],
   ['SHUTDOWN_TIMEOUT_MS', '25000', 'how long SIGTERM waits for in-flight work before closing'],
+  ['ISMAP_FAULT_INJECTION', '(unset)', 'test only, refused in production: `crash-after-ruling-append` kills the process between a ruling and its effects'],
 ] as const;
 
 export class ConfigError extends Error {
@@ -123,6 +129,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems.push('AUTH_MODE=dev is not allowed when NODE_ENV=production');
   }
 
+  const fault = get('ISMAP_FAULT_INJECTION');
+  if (fault !== undefined && !(FAULT_INJECTIONS as readonly string[]).includes(fault)) {
+    problems.push(`ISMAP_FAULT_INJECTION=${JSON.stringify(fault)} is not one of ${FAULT_INJECTIONS.join(', ')}`);
+  }
+  if (fault !== undefined && nodeEnv === 'production') {
+    problems.push('ISMAP_FAULT_INJECTION is not allowed when NODE_ENV=production');
+  }
+
   const config: AppConfig = {
     nodeEnv,
     port: integer('PORT', 3000, 0, 65535),
@@ -142,6 +156,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 25000, 1000, 600000),
+    faultInjection: fault !== undefined && (FAULT_INJECTIONS as readonly string[]).includes(fault) ? (fault as FaultInjection) : null,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

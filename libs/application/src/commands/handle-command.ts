@@ -31,6 +31,40 @@ export class PreconditionFailedError extends Error {
 
 type StreamEvent = { readonly type: string; readonly data: object };
 
+function replayOf<E>(
+  streamName: string,
+  recorded: readonly RecordedEvent[],
+  commandId: string,
+): CommandResult<E> | null {
+  const earlier = recorded.filter((event) => event.metadata.commandId === commandId);
+  const last = earlier[earlier.length - 1];
+  if (last === undefined) return null;
+  return {
+    streamName,
+    revision: last.revision,
+    position: last.position,
+    events: earlier.map((event) => ({ type: event.type, data: event.data }) as unknown as E),
+    replayed: true,
+  };
+}
+
+/**
+ * The first result of a command already handled on this stream, or null. Handlers whose checks read other
+ * streams ask this first: those checks may no longer pass once the command's own effects are recorded.
+ */
+export async function earlierResult<E>(
+  store: EventStore,
+  streamName: string,
+  commandId: string,
+): Promise<CommandResult<E> | null> {
+  try {
+    return replayOf<E>(streamName, await store.readStream(streamName), commandId);
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) return null;
+    throw error;
+  }
+}
+
 export interface LoadedStream<S> {
   readonly state: S;
   /** The stream's last revision, or `no_stream`. */
@@ -80,17 +114,8 @@ export async function handleCommand<C, E extends StreamEvent, S>(
   const last = recorded[recorded.length - 1];
   const currentRevision = last === undefined ? 'no_stream' : last.revision;
 
-  const earlier = recorded.filter((event) => event.metadata.commandId === metadata.commandId);
-  const lastEarlier = earlier[earlier.length - 1];
-  if (lastEarlier !== undefined) {
-    return {
-      streamName,
-      revision: lastEarlier.revision,
-      position: lastEarlier.position,
-      events: earlier.map((event) => ({ type: event.type, data: event.data }) as unknown as E),
-      replayed: true,
-    };
-  }
+  const replay = replayOf<E>(streamName, recorded, metadata.commandId);
+  if (replay !== null) return replay;
 
   if (metadata.expectedRevision !== undefined && metadata.expectedRevision !== currentRevision) {
     throw new PreconditionFailedError(streamName, metadata.expectedRevision, currentRevision);

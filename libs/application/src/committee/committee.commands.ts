@@ -14,9 +14,10 @@ import {
   serviceDecider,
   serviceStreamName,
 } from '@ismap/domain';
+import { APP_CONFIG, type AppConfig } from '@ismap/config';
 import { EVENT_STORE, type EventStore } from '@ismap/event-store';
 import type { CommandMetadata } from '../commands/command-metadata';
-import { handleCommand, loadStream, type CommandResult } from '../commands/handle-command';
+import { earlierResult, handleCommand, loadStream, type CommandResult } from '../commands/handle-command';
 import { newIdFor } from '../commands/ids';
 import { ReactionRunner } from '../reactions/reaction-runner';
 import { reserveNumber } from './reserve-number';
@@ -56,8 +57,6 @@ export class RecordRulingCommand {
     readonly decision: Decision,
     readonly rationale: string,
     readonly metadata: CommandMetadata,
-    /** Fault injection for the crash test (docs/adr/0004): stop after the ruling is appended, before its effects. */
-    readonly skipInlineReactions = false,
   ) {}
 }
 
@@ -76,10 +75,17 @@ export class RecordRulingHandler implements ICommandHandler<RecordRulingCommand,
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly reactions: ReactionRunner,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async execute(command: RecordRulingCommand): Promise<RecordRulingResult> {
     const { meetingId, subject, decision, metadata } = command;
+    const earlier = await earlierResult<MeetingEvent>(
+      this.store,
+      meetingStreamName(meetingId),
+      metadata.commandId,
+    );
+    if (earlier !== null) return this.resultOf(earlier, newIdFor(metadata.commandId, 'ruling'), null);
     const meeting = await loadStream(this.store, meetingStreamName(meetingId), meetingDecider);
     if (meeting.state.status === 'none')
       throw new DomainError('MEETING.NOT_FOUND', 'No such meeting', 'not_found');
@@ -108,14 +114,26 @@ export class RecordRulingHandler implements ICommandHandler<RecordRulingCommand,
       },
       rulingMetadata,
     );
-    const recorded = result.events[0];
-    const ruling = recorded?.type === 'RulingRecorded' ? recorded.data : undefined;
-    if (!command.skipInlineReactions && !result.replayed) {
+    if (this.config.faultInjection === 'crash-after-ruling-append') {
+      // The crash test's point: the ruling is durable, its effects are not yet applied (docs/adr/0004).
+      process.kill(process.pid, 'SIGKILL');
+    }
+    if (!result.replayed) {
       const [event] = await this.store.readStream(meetingStreamName(meetingId), {
         fromRevision: result.revision,
       });
       if (event !== undefined) await this.reactions.react(event, new Date(metadata.now));
     }
+    return this.resultOf(result, rulingId, registrationNumber);
+  }
+
+  private resultOf(
+    result: CommandResult<MeetingEvent>,
+    rulingId: string,
+    registrationNumber: string | null,
+  ): RecordRulingResult {
+    const recorded = result.events[0];
+    const ruling = recorded?.type === 'RulingRecorded' ? recorded.data : undefined;
     return {
       ...result,
       rulingId: ruling?.rulingId ?? rulingId,
