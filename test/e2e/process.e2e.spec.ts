@@ -20,7 +20,12 @@ describe('the product as processes (embedded store, real Redis)', () => {
   let baseUrl: string;
   const children = new Set<ChildProcess>();
 
-  const env = (): NodeJS.ProcessEnv => ({ ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' });
+  const env = (): NodeJS.ProcessEnv => ({
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+  });
 
   async function startServer(): Promise<{ child: ChildProcess; readyAfterMs: number }> {
     const started = Date.now();
@@ -46,7 +51,8 @@ describe('the product as processes (embedded store, real Redis)', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(SERVER)) throw new Error(`${SERVER} is missing: run "npm run build" (npm test does it first)`);
+    if (!existsSync(SERVER))
+      throw new Error(`${SERVER} is missing: run "npm run build" (npm test does it first)`);
     dataDir = mkdtempSync(join(tmpdir(), 'ismap-process-'));
     port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
@@ -71,7 +77,10 @@ describe('the product as processes (embedded store, real Redis)', () => {
     expect(unknownRole.stdout).toBe('');
     expect(unknownRole.stderr).toMatch(/role/i);
 
-    const body = { name: 'プロセス試験株式会社', corporateNumber: `${corporateNumberCheckDigit('100000000001')}100000000001` };
+    const body = {
+      name: 'プロセス試験株式会社',
+      corporateNumber: `${corporateNumberCheckDigit('100000000001')}100000000001`,
+    };
     const created = await http(baseUrl, 'POST', '/providers', { token: token.stdout.trim(), body });
     expect(created.status).toBe(201);
 
@@ -82,7 +91,10 @@ describe('the product as processes (embedded store, real Redis)', () => {
   it('an event acknowledged with 201 survives SIGKILL right after the response', async () => {
     const { child } = await startServer();
     const token = cli('token', '--role', 'ipa-reviewer').stdout.trim();
-    const body = { name: 'SIGKILL試験', corporateNumber: `${corporateNumberCheckDigit('200000000002')}200000000002` };
+    const body = {
+      name: 'SIGKILL試験',
+      corporateNumber: `${corporateNumberCheckDigit('200000000002')}200000000002`,
+    };
     const created = await http(baseUrl, 'POST', '/providers', { token, body });
     expect(created.status).toBe(201);
     child.kill('SIGKILL');

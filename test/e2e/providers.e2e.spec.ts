@@ -86,8 +86,16 @@ describe('POST /providers over HTTP (embedded store, real Redis)', () => {
     const key = randomUUID();
     const body = { name: 'Google LLC', corporateNumber: corporateNumber(uniqueBase()) };
     const before = (await allProviderEvents()).length;
-    const first = await http(baseUrl, 'POST', '/providers', { token: secretariat, body, headers: { 'idempotency-key': key } });
-    const second = await http(baseUrl, 'POST', '/providers', { token: secretariat, body, headers: { 'idempotency-key': key } });
+    const first = await http(baseUrl, 'POST', '/providers', {
+      token: secretariat,
+      body,
+      headers: { 'idempotency-key': key },
+    });
+    const second = await http(baseUrl, 'POST', '/providers', {
+      token: secretariat,
+      body,
+      headers: { 'idempotency-key': key },
+    });
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.json).toEqual(first.json);
@@ -117,10 +125,18 @@ describe('POST /providers over HTTP (embedded store, real Redis)', () => {
   it('keeps Idempotency-Keys across a restart', async () => {
     const key = randomUUID();
     const body = { name: 'Amazon Web Services', corporateNumber: corporateNumber(uniqueBase()) };
-    const first = await http(baseUrl, 'POST', '/providers', { token: secretariat, body, headers: { 'idempotency-key': key } });
+    const first = await http(baseUrl, 'POST', '/providers', {
+      token: secretariat,
+      body,
+      headers: { 'idempotency-key': key },
+    });
     await app.close();
     await start();
-    const again = await http(baseUrl, 'POST', '/providers', { token: secretariat, body, headers: { 'idempotency-key': key } });
+    const again = await http(baseUrl, 'POST', '/providers', {
+      token: secretariat,
+      body,
+      headers: { 'idempotency-key': key },
+    });
     expect(again.status).toBe(201);
     expect(again.json).toEqual(first.json);
     expect(await store.readStream(`provider-${String(first.json['providerId'])}`)).toHaveLength(1);
@@ -130,29 +146,64 @@ describe('POST /providers over HTTP (embedded store, real Redis)', () => {
     const cases: ReadonlyArray<[string, () => Parameters<typeof http>[3], number, string]> = [
       [
         'an unknown field',
-        () => ({ body: { name: 'X', corporateNumber: corporateNumber(uniqueBase()), actor: 'someone-else' } }),
+        () => ({
+          body: { name: 'X', corporateNumber: corporateNumber(uniqueBase()), actor: 'someone-else' },
+        }),
         400,
         'REQUEST.INVALID',
       ],
-      ['a 12-digit corporate number', () => ({ body: { name: 'X', corporateNumber: '123456789012' } }), 400, 'REQUEST.INVALID'],
-      ['a wrong check digit', () => ({ body: { name: 'X', corporateNumber: '8000012050002' } }), 400, 'REQUEST.INVALID'],
-      ['a blank name', () => ({ body: { name: '   ', corporateNumber: corporateNumber(uniqueBase()) } }), 400, 'REQUEST.INVALID'],
+      [
+        'a 12-digit corporate number',
+        () => ({ body: { name: 'X', corporateNumber: '123456789012' } }),
+        400,
+        'REQUEST.INVALID',
+      ],
+      [
+        'a wrong check digit',
+        () => ({ body: { name: 'X', corporateNumber: '8000012050002' } }),
+        400,
+        'REQUEST.INVALID',
+      ],
+      [
+        'a blank name',
+        () => ({ body: { name: '   ', corporateNumber: corporateNumber(uniqueBase()) } }),
+        400,
+        'REQUEST.INVALID',
+      ],
       [
         'a non-JSON body sent as JSON',
         () => ({ rawBody: '{"name": "X", corporateNumber', headers: { 'content-type': 'application/json' } }),
         400,
         'REQUEST.MALFORMED_JSON',
       ],
-      ['an empty JSON body', () => ({ rawBody: '', headers: { 'content-type': 'application/json' } }), 400, 'REQUEST.EMPTY_BODY'],
+      [
+        'an empty JSON body',
+        () => ({ rawBody: '', headers: { 'content-type': 'application/json' } }),
+        400,
+        'REQUEST.EMPTY_BODY',
+      ],
       ['a JSON array', () => ({ body: [] }), 400, 'REQUEST.INVALID'],
-      ['a text/plain body', () => ({ rawBody: 'name=X', headers: { 'content-type': 'text/plain' } }), 415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE'],
+      [
+        'a text/plain body',
+        () => ({ rawBody: 'name=X', headers: { 'content-type': 'text/plain' } }),
+        415,
+        'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+      ],
       [
         'a body over 256 KB',
         () => ({ body: { name: 'x'.repeat(300 * 1024), corporateNumber: corporateNumber(uniqueBase()) } }),
         413,
         'REQUEST.BODY_TOO_LARGE',
       ],
-      ['a malformed Idempotency-Key', () => ({ body: { name: 'X', corporateNumber: corporateNumber(uniqueBase()) }, headers: { 'idempotency-key': 'abc' } }), 400, 'IDEMPOTENCY.KEY_INVALID'],
+      [
+        'a malformed Idempotency-Key',
+        () => ({
+          body: { name: 'X', corporateNumber: corporateNumber(uniqueBase()) },
+          headers: { 'idempotency-key': 'abc' },
+        }),
+        400,
+        'IDEMPOTENCY.KEY_INVALID',
+      ],
     ];
 
     it.each(cases)('%s', async (_name, options, status, code) => {
@@ -160,7 +211,12 @@ describe('POST /providers over HTTP (embedded store, real Redis)', () => {
       const response = await http(baseUrl, 'POST', '/providers', { token: secretariat, ...options() });
       expect(response.status).toBe(status);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(response.json).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String) });
+      expect(response.json).toMatchObject({
+        status,
+        code,
+        type: expect.any(String),
+        title: expect.any(String),
+      });
       expect(response.text).not.toMatch(/at .*\.(ts|js):\d+/);
       expect((await store.readAll()).length).toBe(before);
     });
@@ -214,10 +270,15 @@ describe('POST /providers over HTTP (embedded store, real Redis)', () => {
     expect((await http(baseUrl, 'GET', '/health/live')).status).toBe(200);
     const ready = await http(baseUrl, 'GET', '/health/ready');
     expect(ready.status).toBe(200);
-    expect(ready.json).toEqual({ status: 'ok', checks: { eventStore: { status: 'up' }, redis: { status: 'up' } } });
+    expect(ready.json).toEqual({
+      status: 'ok',
+      checks: { eventStore: { status: 'up' }, redis: { status: 'up' } },
+    });
     const docs = await http(baseUrl, 'GET', '/docs-json');
     expect(docs.status).toBe(200);
-    expect(Object.keys(docs.json['paths'] as object)).toEqual(expect.arrayContaining(['/providers', '/health/ready']));
+    expect(Object.keys(docs.json['paths'] as object)).toEqual(
+      expect.arrayContaining(['/providers', '/health/ready']),
+    );
     expect((await http(baseUrl, 'GET', '/docs')).status).toBe(200);
   });
 });

@@ -6,6 +6,7 @@ export const TEST_CONTEXT: CommandContext = {
   actor: { sub: 'test-secretariat', roles: ['secretariat'] },
   occurredOn: '2021-03-12',
   now: '2026-11-21T00:00:00.000Z',
+  today: '2026-11-21',
 };
 
 /** given(events) / when(command) / then(events | error code), the shape of emmett's DeciderSpecification. */

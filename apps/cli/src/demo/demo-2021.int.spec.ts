@@ -60,13 +60,13 @@ describe('cli demo (embedded store, command bus)', () => {
     const rulings = ofType('RulingRecorded');
     expect(rulings.filter((e) => e.data['decision'] === 'REGISTER')).toHaveLength(20);
     expect(rulings.filter((e) => e.data['decision'] === 'AUDIT_BODY_REGISTER')).toHaveLength(3);
-    const in2021 = rulings.filter((e) => String(e.data['decidedOn']) >= '2021-01-01');
+    const in2021 = rulings.filter((e) => (e.data['decidedOn'] as string) >= '2021-01-01');
     expect(in2021.map((e) => e.data['decidedOn'])).toEqual(loadDemoRows().map((r) => r.registeredOn));
   });
 
   it('labels what it invented', () => {
     const auditBodies = ofType('AuditBodyApplied');
-    expect(auditBodies.every((e) => String(e.data['name']).includes('illustrative'))).toBe(true);
+    expect(auditBodies.every((e) => (e.data['name'] as string).includes('illustrative'))).toBe(true);
   });
 
   it('appends nothing when run a second time', () => {
