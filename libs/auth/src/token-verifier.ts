@@ -31,8 +31,20 @@ export interface TokenVerifierOptions {
   readonly now?: () => Date;
 }
 
+/** Verified tokens remembered, so a client's every request does not pay for an ECDSA verification. */
+const CACHE_MAX_ENTRIES = 10_000;
+/** A cached verification is redone at least this often, so a key withdrawn from the JWKS stops working soon. */
+const CACHE_MAX_AGE_MS = 5 * 60_000;
+
+interface CachedVerification {
+  readonly principal: AuthenticatedPrincipal;
+  readonly notBeforeMs: number;
+  readonly cachedUntilMs: number;
+}
+
 export class TokenVerifier {
   private readonly clockTolerance: number;
+  private readonly verified = new Map<string, CachedVerification>();
 
   constructor(
     readonly keys: VerificationKeySource,
@@ -62,6 +74,16 @@ export class TokenVerifier {
   async verify(token: string): Promise<AuthenticatedPrincipal> {
     if (token.length > MAX_TOKEN_LENGTH)
       throw new AuthenticationError('AUTH.TOKEN_INVALID', 'token too long');
+    const nowMs = (this.options.now?.() ?? new Date()).getTime();
+    const cached = this.verified.get(token);
+    if (cached !== undefined) {
+      // The same string carries the same signature and claims: only time can have changed its verdict.
+      if (nowMs < cached.cachedUntilMs && nowMs >= cached.notBeforeMs) {
+        await this.refuseRevoked(cached.principal);
+        return cached.principal;
+      }
+      this.verified.delete(token);
+    }
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, (header, jws) => this.keys.keyFor(header, jws), {
@@ -77,7 +99,28 @@ export class TokenVerifier {
     }
     const principal = principalFromClaims(payload);
     await this.refuseRevoked(principal);
+    this.remember(token, principal, payload, nowMs);
     return principal;
+  }
+
+  private remember(
+    token: string,
+    principal: AuthenticatedPrincipal,
+    payload: JWTPayload,
+    nowMs: number,
+  ): void {
+    const toleranceMs = this.clockTolerance * 1000;
+    const expiresMs = (payload.exp ?? 0) * 1000 + toleranceMs;
+    const notBeforeMs = payload.nbf === undefined ? 0 : payload.nbf * 1000 - toleranceMs;
+    if (this.verified.size >= CACHE_MAX_ENTRIES) {
+      const oldest = this.verified.keys().next();
+      if (oldest.done !== true) this.verified.delete(oldest.value);
+    }
+    this.verified.set(token, {
+      principal,
+      notBeforeMs,
+      cachedUntilMs: Math.min(expiresMs, nowMs + CACHE_MAX_AGE_MS),
+    });
   }
 
   private async refuseRevoked(principal: AuthenticatedPrincipal): Promise<void> {

@@ -116,6 +116,26 @@ describe('TokenVerifier', () => {
       expect(error.getStatus()).toBe(401);
     });
 
+    it('remembers a verified token, but not past its expiry: the cache never outlives exp', async () => {
+      let now = NOW;
+      const verifier = verifierWith({ now: () => now });
+      const token = await sign(keys.privateKey, claims({ exp: NOW_SECONDS + 10 }));
+      await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'alice' });
+      now = new Date(NOW.getTime() + 60_000);
+      await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'alice' });
+      now = new Date(NOW.getTime() + 71_000);
+      await expectAuthenticationError(verifier.verify(token), 'AUTH.TOKEN_EXPIRED');
+    });
+
+    it('checks the revocation list on every use of a remembered token', async () => {
+      let revoked = false;
+      const verifier = verifierWith({ revocations: { isRevoked: () => Promise.resolve(revoked) } });
+      const token = await sign(keys.privateKey, claims());
+      await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'alice' });
+      revoked = true;
+      await expectAuthenticationError(verifier.verify(token), 'AUTH.TOKEN_REVOKED');
+    });
+
     it('refuses a token whose nbf is 120 s ahead', async () => {
       const token = await sign(keys.privateKey, claims({ nbf: NOW_SECONDS + 120 }));
       await expectAuthenticationError(verifierWith().verify(token), 'AUTH.TOKEN_NOT_YET_VALID');
