@@ -1,0 +1,5 @@
+export * from './event-store.port';
+export * from './errors';
+export * from './event-id';
+export * from './embedded';
+export * from './eventstoredb';
