@@ -1,10 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { IncidentStage, ServiceEvent } from '@ismap/domain';
-import { serviceDecider, serviceStreamName } from '@ismap/domain';
+import { expiryDateOf, serviceDecider, serviceStreamName } from '@ismap/domain';
 import { EVENT_STORE, type EventStore } from '@ismap/event-store';
 import type { CommandMetadata } from '../commands/command-metadata';
-import { handleCommand, type CommandResult } from '../commands/handle-command';
+import { handleCommand, loadStream, type CommandResult } from '../commands/handle-command';
 import { newIdFor } from '../commands/ids';
 
 export class WithdrawServiceCommand {
@@ -92,7 +92,8 @@ export class ReportIncidentHandler implements ICommandHandler<
 export class ExpireRegistrationCommand {
   constructor(
     readonly serviceId: string,
-    readonly expiredOn: string,
+    /** The day the sweep runs for; the expiry itself is dated the day after `validUntil`. */
+    readonly asOf: string,
     readonly metadata: CommandMetadata,
   ) {}
 }
@@ -104,13 +105,16 @@ export class ExpireRegistrationHandler implements ICommandHandler<
 > {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  execute(command: ExpireRegistrationCommand): Promise<CommandResult<ServiceEvent>> {
+  async execute(command: ExpireRegistrationCommand): Promise<CommandResult<ServiceEvent>> {
+    const { state } = await loadStream(this.store, serviceStreamName(command.serviceId), serviceDecider);
+    // The business date of an expiry is the day it took effect, not the day the sweep noticed it.
+    const occurredOn = state.status === 'none' ? command.asOf : expiryDateOf(state.validUntil);
     return handleCommand(
       this.store,
       serviceStreamName(command.serviceId),
       serviceDecider,
-      { type: 'ExpireRegistration', data: { expiredOn: command.expiredOn } },
-      { ...command.metadata, occurredOn: command.expiredOn },
+      { type: 'ExpireRegistration', data: { asOf: command.asOf } },
+      { ...command.metadata, occurredOn },
     );
   }
 }

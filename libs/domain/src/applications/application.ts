@@ -210,11 +210,19 @@ function requireText(value: string, code: string, what: string): string {
 
 /** Every rule an application's content must meet, at submission and again after a resubmission. */
 function checkContent(
-  details: ApplicationDetails,
+  submitted: ApplicationDetails,
   target: { kind: ApplicationKind; track: Track; providerId: string; serviceId: string; submittedOn: string },
   auditBody: AuditBodyFacts | null,
   service: ServiceFacts | null,
-): void {
+): ApplicationDetails {
+  const details: ApplicationDetails = {
+    ...submitted,
+    serviceName: requireText(submitted.serviceName, 'APPLICATION.SERVICE_NAME_REQUIRED', 'The service name'),
+    scope: {
+      description: requireText(submitted.scope.description, 'APPLICATION.SCOPE_REQUIRED', 'The scope'),
+      regions: submitted.scope.regions,
+    },
+  };
   const ruleset = rulesetOn(target.submittedOn);
   if (target.track === 'ISMAP_LIU' && !ruleset.liuTrackOpen) {
     throw new DomainError(
@@ -255,6 +263,7 @@ function checkContent(
     );
   }
   assertStatement({ excludedObjectives: details.excludedObjectives });
+  return details;
 }
 
 function checkState(command: SubmitApplication['data'], context: CommandContext): void {
@@ -310,19 +319,20 @@ function decide(
     }
     const d = command.data;
     checkState(d, context);
-    const details: ApplicationDetails = {
-      serviceName: requireText(d.serviceName, 'APPLICATION.SERVICE_NAME_REQUIRED', 'The service name'),
-      serviceModel: d.serviceModel,
-      scope: {
-        description: requireText(d.scope.description, 'APPLICATION.SCOPE_REQUIRED', 'The scope'),
-        regions: d.scope.regions,
+    const details = checkContent(
+      {
+        serviceName: d.serviceName,
+        serviceModel: d.serviceModel,
+        scope: d.scope,
+        auditBodyId: d.auditBodyId,
+        auditPeriod: d.auditPeriod,
+        auditReportDate: d.auditReportDate,
+        excludedObjectives: d.excludedObjectives,
       },
-      auditBodyId: d.auditBodyId,
-      auditPeriod: d.auditPeriod,
-      auditReportDate: d.auditReportDate,
-      excludedObjectives: d.excludedObjectives,
-    };
-    checkContent(details, d, d.auditBody, d.service);
+      d,
+      d.auditBody,
+      d.service,
+    );
     return [
       {
         type: 'ApplicationSubmitted',
@@ -355,6 +365,7 @@ function decide(
     case 'ReturnApplication': {
       requireStatus(app, ['SUBMITTED'], 'APPLICATION.NOT_SUBMITTED');
       requireNotBefore(app, command.data.returnedOn, 'The return');
+      requireNotInFuture(command.data.returnedOn, context, 'The return date');
       return [
         {
           type: 'ApplicationReturned',
@@ -371,21 +382,20 @@ function decide(
       requireStatus(app, ['RETURNED'], 'APPLICATION.NOT_RETURNED');
       requireNotBefore(app, command.data.resubmittedOn, 'The resubmission');
       requireNotInFuture(command.data.resubmittedOn, context, 'The resubmission date');
-      const merged: ApplicationDetails = { ...pickDetails(app), ...command.data.changes };
-      checkContent(
-        merged,
+      const merged = checkContent(
+        { ...pickDetails(app), ...command.data.changes },
         { ...app, submittedOn: command.data.resubmittedOn },
         command.data.auditBody,
         command.data.service,
       );
+      // Only the fields the provider changed are recorded, in their checked (trimmed) form.
+      const changes = Object.fromEntries(
+        Object.keys(command.data.changes).map((key) => [key, merged[key as keyof ApplicationDetails]]),
+      ) as Partial<ApplicationDetails>;
       return [
         {
           type: 'ApplicationResubmitted',
-          data: {
-            applicationId: app.applicationId,
-            changes: command.data.changes,
-            resubmittedOn: command.data.resubmittedOn,
-          },
+          data: { applicationId: app.applicationId, changes, resubmittedOn: command.data.resubmittedOn },
         },
       ];
     }
@@ -396,6 +406,7 @@ function decide(
       }
       requireStatus(app, ['SUBMITTED', 'RETURNED', 'ACCEPTED'], 'APPLICATION.CLOSED_FOR_FINDINGS');
       requireNotBefore(app, command.data.recordedOn, 'The finding');
+      requireNotInFuture(command.data.recordedOn, context, 'The finding date');
       parseControlId(command.data.controlId);
       return [
         {
@@ -422,6 +433,7 @@ function decide(
     case 'RaiseReviewFinding': {
       requireStatus(app, ['ACCEPTED'], 'APPLICATION.NOT_UNDER_REVIEW');
       requireNotBefore(app, command.data.raisedOn, 'The finding');
+      requireNotInFuture(command.data.raisedOn, context, 'The finding date');
       if (command.data.controlId !== null) parseControlId(command.data.controlId);
       return [
         {
@@ -453,6 +465,7 @@ function decide(
       }
       requireStatus(app, ['SUBMITTED', 'RETURNED', 'ACCEPTED'], 'APPLICATION.CLOSED_FOR_FINDINGS');
       requireNotBefore(app, command.data.respondedOn, 'The response');
+      requireNotInFuture(command.data.respondedOn, context, 'The response date');
       return [
         {
           type: 'FindingResponded',
@@ -485,6 +498,7 @@ function decide(
         );
       }
       requireNotBefore(app, command.data.resolvedOn, 'The resolution');
+      requireNotInFuture(command.data.resolvedOn, context, 'The resolution date');
       return [
         {
           type: 'FindingResolved',
@@ -513,6 +527,7 @@ function decide(
       if (meeting === null)
         throw new DomainError('MEETING.NOT_FOUND', `No committee meeting ${command.data.meetingId}`);
       requireNotBefore(app, command.data.referredOn, 'The referral');
+      requireNotInFuture(command.data.referredOn, context, 'The referral date');
       if (command.data.referredOn > meeting.heldOn) {
         throw new DomainError(
           'REFERRAL.AFTER_MEETING',
@@ -536,6 +551,7 @@ function decide(
       requireOwner(app, command.data.providerId);
       requireStatus(app, ['SUBMITTED', 'RETURNED', 'ACCEPTED', 'REFERRED'], 'APPLICATION.ALREADY_CLOSED');
       requireNotBefore(app, command.data.withdrawnOn, 'The withdrawal');
+      requireNotInFuture(command.data.withdrawnOn, context, 'The withdrawal date');
       return [
         {
           type: 'ApplicationWithdrawn',

@@ -32,7 +32,7 @@ export type Reaction =
  */
 export function reactionsTo(event: MeetingEvent | ApplicationEvent | { readonly type: string }): Reaction[] {
   if (event.type === 'ApplicationSubmitted' && 'data' in event) {
-    const d = (event).data;
+    const d = event.data;
     if (d.kind !== 'RENEWAL') return [];
     return [
       {
@@ -47,7 +47,7 @@ export function reactionsTo(event: MeetingEvent | ApplicationEvent | { readonly 
     ];
   }
   if (event.type === 'ApplicationWithdrawn' && 'data' in event) {
-    const d = (event).data;
+    const d = event.data;
     if (d.kind !== 'RENEWAL') return [];
     return [
       {
@@ -62,7 +62,7 @@ export function reactionsTo(event: MeetingEvent | ApplicationEvent | { readonly 
     ];
   }
   if (event.type !== 'RulingRecorded' || !('data' in event)) return [];
-  const ruling = (event).data;
+  const ruling = event.data;
   const on = ruling.decidedOn;
   const decided = (applicationId: string): Reaction => ({
     target: 'application',

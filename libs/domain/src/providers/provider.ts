@@ -19,7 +19,12 @@ export type ProviderEvent = ProviderRegistered;
 
 export type ProviderState =
   | { readonly status: 'none' }
-  | { readonly status: 'registered'; readonly providerId: string; readonly name: string; readonly corporateNumber: string };
+  | {
+      readonly status: 'registered';
+      readonly providerId: string;
+      readonly name: string;
+      readonly corporateNumber: string;
+    };
 
 export const providerDecider: Decider<ProviderCommand, ProviderEvent, ProviderState> = {
   initialState: () => ({ status: 'none' }),
@@ -38,7 +43,10 @@ export const providerDecider: Decider<ProviderCommand, ProviderEvent, ProviderSt
         const name = command.data.name.trim();
         if (name.length === 0) throw new DomainError('PROVIDER.NAME_REQUIRED', 'The provider name is empty');
         if (!isCorporateNumber(command.data.corporateNumber)) {
-          throw new DomainError('PROVIDER.CORPORATE_NUMBER_INVALID', 'The corporate number fails its check digit');
+          throw new DomainError(
+            'PROVIDER.CORPORATE_NUMBER_INVALID',
+            'The corporate number fails its check digit',
+          );
         }
         return [
           {

@@ -20,15 +20,26 @@ describe('corporate number', () => {
 });
 
 describe('provider decider', () => {
-  const register = { type: 'RegisterProvider' as const, data: { providerId: providerIdFor(VALID), name: ' 国税庁 ', corporateNumber: VALID } };
+  const register = {
+    type: 'RegisterProvider' as const,
+    data: { providerId: providerIdFor(VALID), name: ' 国税庁 ', corporateNumber: VALID },
+  };
 
   it('registers a new provider with a trimmed name on the business date', () => {
-    spec.given([]).when(register, { occurredOn: '2021-03-01' }).then([
-      {
-        type: 'ProviderRegistered',
-        data: { providerId: `P${VALID}`, name: '国税庁', corporateNumber: VALID, registeredOn: '2021-03-01' },
-      },
-    ]);
+    spec
+      .given([])
+      .when(register, { occurredOn: '2021-03-01' })
+      .then([
+        {
+          type: 'ProviderRegistered',
+          data: {
+            providerId: `P${VALID}`,
+            name: '国税庁',
+            corporateNumber: VALID,
+            registeredOn: '2021-03-01',
+          },
+        },
+      ]);
   });
 
   it('refuses to register the same corporate number twice', () => {
@@ -40,7 +51,10 @@ describe('provider decider', () => {
   });
 
   it('refuses a blank name and a bad check digit', () => {
-    spec.given([]).when({ ...register, data: { ...register.data, name: '   ' } }).thenThrows('PROVIDER.NAME_REQUIRED');
+    spec
+      .given([])
+      .when({ ...register, data: { ...register.data, name: '   ' } })
+      .thenThrows('PROVIDER.NAME_REQUIRED');
     spec
       .given([])
       .when({ ...register, data: { ...register.data, corporateNumber: '8000012050002' } })

@@ -1,3 +1,4 @@
+import { addDays } from '../rules/business-dates';
 import { DomainError } from '../shared/domain-error';
 import type { Command, CommandContext, Decider } from '../shared/messages';
 import { assertNever } from '../shared/messages';
@@ -44,7 +45,8 @@ export type RevokeRegistration = Command<
   'RevokeRegistration',
   { revokedOn: string; rationale: string; rulingId: string; meetingId: string }
 >;
-export type ExpireRegistration = Command<'ExpireRegistration', { expiredOn: string }>;
+/** `asOf`: the day the expiry is noticed; the registration expires from the day after `validUntil` regardless. */
+export type ExpireRegistration = Command<'ExpireRegistration', { asOf: string }>;
 export type ReportIncident = Command<
   'ReportIncident',
   {
@@ -70,6 +72,9 @@ export type ServiceCommand =
   | ReportIncident;
 
 export type ServiceStatus = ServiceFacts['status'];
+
+/** DOMAIN.md 7 [S]: without a timely renewal application, EXPIRED from the day after `validUntil`. */
+export const expiryDateOf = (validUntil: string): string => addDays(validUntil, 1);
 
 export interface IncidentState {
   readonly incidentId: string;
@@ -233,7 +238,7 @@ function decide(command: ServiceCommand, state: ServiceState, context: CommandCo
       if (service.status !== 'REGISTERED') {
         throw new DomainError('SERVICE.NOT_REGISTERED', `The registration is ${service.status}`, 'conflict');
       }
-      if (command.data.expiredOn <= service.validUntil) {
+      if (command.data.asOf <= service.validUntil) {
         throw new DomainError(
           'REGISTRATION.STILL_VALID',
           `The registration is valid until ${service.validUntil}`,
@@ -244,7 +249,7 @@ function decide(command: ServiceCommand, state: ServiceState, context: CommandCo
           type: 'RegistrationExpired',
           data: {
             serviceId: service.serviceId,
-            expiredOn: command.data.expiredOn,
+            expiredOn: expiryDateOf(service.validUntil),
             validUntil: service.validUntil,
           },
         },
@@ -267,6 +272,13 @@ function decide(command: ServiceCommand, state: ServiceState, context: CommandCo
       }
       const summary = d.summary.trim();
       if (summary === '') throw new DomainError('INCIDENT.SUMMARY_REQUIRED', 'The summary is empty');
+      if (service.incidents[d.incidentId] !== undefined) {
+        throw new DomainError(
+          'INCIDENT.ID_ALREADY_USED',
+          `Incident ${d.incidentId} was already reported`,
+          'conflict',
+        );
+      }
       if (d.stage === 'FINAL') {
         const flash = d.flashIncidentId === null ? undefined : service.incidents[d.flashIncidentId];
         if (flash === undefined || flash.stage !== 'FLASH') {
