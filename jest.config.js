@@ -6,7 +6,10 @@ const moduleNameMapper = {
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: { warnOnly: false } }],
   // ESM-only dependencies that Node 20 loads through require(esm) but Jest's CommonJS runtime cannot.
-  '^.+/node_modules/content-disposition/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' } }],
+  '^.+/node_modules/content-disposition/.+\\.js$': [
+    'ts-jest',
+    { tsconfig: { allowJs: true, module: 'commonjs' } },
+  ],
 };
 const transformIgnorePatterns = ['/node_modules/(?!content-disposition/)'];
 const base = {

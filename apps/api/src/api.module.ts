@@ -1,15 +1,28 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { ApplicationsController } from './applications/applications.controller';
+import { AuditBodiesController } from './audit-bodies/audit-bodies.controller';
+import { CommitteeController } from './committee/committee.controller';
+import { FindingsController } from './findings/findings.controller';
 import { HealthController } from './health/health.controller';
 import { Clock, SystemClock } from './http/clock';
 import { CommandMetadataFactory } from './http/command-metadata.factory';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { ProvidersController } from './providers/providers.controller';
+import { ServicesController } from './services/services.controller';
 
 /** The HTTP edge. Expects ApplicationModule and AuthModule from the composition root (api or server main). */
 @Module({
-  controllers: [HealthController, ProvidersController],
+  controllers: [
+    HealthController,
+    ProvidersController,
+    AuditBodiesController,
+    ApplicationsController,
+    FindingsController,
+    CommitteeController,
+    ServicesController,
+  ],
   providers: [
     { provide: Clock, useClass: SystemClock },
     CommandMetadataFactory,

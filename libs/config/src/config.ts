@@ -51,7 +51,11 @@ export const ENVIRONMENT_VARIABLES = [
   ['AUTH_JWKS_URL', '(unset)', 'JWKS URL of the OIDC issuer; required when AUTH_MODE=production'],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent'],
   ['SHUTDOWN_TIMEOUT_MS', '25000', 'how long SIGTERM waits for in-flight work before closing'],
-  ['ISMAP_FAULT_INJECTION', '(unset)', 'test only, refused in production: `crash-after-ruling-append` kills the process between a ruling and its effects'],
+  [
+    'ISMAP_FAULT_INJECTION',
+    '(unset)',
+    'test only, refused in production: `crash-after-ruling-append` kills the process between a ruling and its effects',
+  ],
 ] as const;
 
 export class ConfigError extends Error {
@@ -131,7 +135,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const fault = get('ISMAP_FAULT_INJECTION');
   if (fault !== undefined && !(FAULT_INJECTIONS as readonly string[]).includes(fault)) {
-    problems.push(`ISMAP_FAULT_INJECTION=${JSON.stringify(fault)} is not one of ${FAULT_INJECTIONS.join(', ')}`);
+    problems.push(
+      `ISMAP_FAULT_INJECTION=${JSON.stringify(fault)} is not one of ${FAULT_INJECTIONS.join(', ')}`,
+    );
   }
   if (fault !== undefined && nodeEnv === 'production') {
     problems.push('ISMAP_FAULT_INJECTION is not allowed when NODE_ENV=production');
@@ -156,7 +162,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 25000, 1000, 600000),
-    faultInjection: fault !== undefined && (FAULT_INJECTIONS as readonly string[]).includes(fault) ? (fault as FaultInjection) : null,
+    faultInjection:
+      fault !== undefined && (FAULT_INJECTIONS as readonly string[]).includes(fault)
+        ? (fault as FaultInjection)
+        : null,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

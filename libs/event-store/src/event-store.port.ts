@@ -36,7 +36,8 @@ export interface EventMetadata {
   readonly [extension: string]: unknown;
 }
 
-export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 export type EventData = { readonly [key: string]: JsonValue };
 
 export interface EventToAppend {

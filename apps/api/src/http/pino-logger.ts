@@ -34,7 +34,7 @@ export class PinoNestLogger implements LoggerService {
     const fields: Record<string, unknown> = context === undefined ? {} : { context };
     if (message !== null && typeof message === 'object') {
       const [text] = rest;
-      this.pino[level]({ ...fields, ...(message) }, typeof text === 'string' ? text : undefined);
+      this.pino[level]({ ...fields, ...message }, typeof text === 'string' ? text : undefined);
       return;
     }
     const [stack] = rest;

@@ -41,13 +41,15 @@ export function problem(
   detail?: string,
   extensions: Record<string, unknown> = {},
 ): Problem {
+  // Extensions come first: a detail named like a standard member (e.g. a domain error's `status`) must not
+  // replace the HTTP status or the code.
   return {
+    ...extensions,
     type: `urn:ismap-ledger:problem:${code.toLowerCase()}`,
     title: TITLES[status] ?? 'Error',
     status,
     code,
     ...(detail === undefined ? {} : { detail }),
-    ...extensions,
   };
 }
 

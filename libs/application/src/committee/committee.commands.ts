@@ -6,18 +6,25 @@ import {
   applicationStreamName,
   auditBodyDecider,
   auditBodyStreamName,
-  DomainError,
   meetingDecider,
   meetingIdFor,
   meetingStreamName,
+  checkRuling,
   planRuling,
   serviceDecider,
   serviceStreamName,
 } from '@ismap/domain';
 import { APP_CONFIG, type AppConfig } from '@ismap/config';
-import { EVENT_STORE, type EventStore } from '@ismap/event-store';
+import { EVENT_STORE, WrongExpectedVersionError, type EventStore } from '@ismap/event-store';
 import type { CommandMetadata } from '../commands/command-metadata';
-import { earlierResult, handleCommand, loadStream, type CommandResult } from '../commands/handle-command';
+import { commandContextOf } from '../commands/command-metadata';
+import {
+  earlierResult,
+  handleCommand,
+  loadStream,
+  PreconditionFailedError,
+  type CommandResult,
+} from '../commands/handle-command';
 import { newIdFor } from '../commands/ids';
 import { ReactionRunner } from '../reactions/reaction-runner';
 import { reserveNumber } from './reserve-number';
@@ -50,6 +57,8 @@ export class ScheduleMeetingHandler implements ICommandHandler<
   }
 }
 
+const MAX_RULING_ATTEMPTS = 5;
+
 export class RecordRulingCommand {
   constructor(
     readonly meetingId: string,
@@ -79,34 +88,55 @@ export class RecordRulingHandler implements ICommandHandler<RecordRulingCommand,
   ) {}
 
   async execute(command: RecordRulingCommand): Promise<RecordRulingResult> {
+    // Another ruling at the same meeting may land between our read and our append: decide again on the new state.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.record(command);
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError) || attempt >= MAX_RULING_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async record(command: RecordRulingCommand): Promise<RecordRulingResult> {
     const { meetingId, subject, decision, metadata } = command;
-    const earlier = await earlierResult<MeetingEvent>(
-      this.store,
-      meetingStreamName(meetingId),
-      metadata.commandId,
-    );
+    const streamName = meetingStreamName(meetingId);
+    const earlier = await earlierResult<MeetingEvent>(this.store, streamName, metadata.commandId);
     if (earlier !== null) return this.resultOf(earlier, newIdFor(metadata.commandId, 'ruling'), null);
-    const meeting = await loadStream(this.store, meetingStreamName(meetingId), meetingDecider);
-    if (meeting.state.status === 'none')
-      throw new DomainError('MEETING.NOT_FOUND', 'No such meeting', 'not_found');
-    const heldOn = meeting.state.heldOn;
-    const rulingMetadata: CommandMetadata = { ...metadata, occurredOn: heldOn };
+    const meeting = await loadStream(this.store, streamName, meetingDecider);
+    if (metadata.expectedRevision !== undefined && metadata.expectedRevision !== meeting.revision) {
+      throw new PreconditionFailedError(streamName, metadata.expectedRevision, meeting.revision);
+    }
+    // The meeting's own rules first: a ruling it would refuse must not consume a registration number.
+    const { meeting: held } = checkRuling(
+      meeting.state,
+      subject,
+      command.rationale,
+      commandContextOf(metadata).today,
+    );
+    const rulingMetadata: CommandMetadata = { ...metadata, occurredOn: held.heldOn };
 
     const plan = planRuling({
       decision,
       subject,
-      meeting: { meetingId, heldOn },
+      meeting: { meetingId, heldOn: held.heldOn },
       ...(await this.subjectStates(subject)),
     });
     const reserved =
       plan.reserve === null
         ? null
-        : await reserveNumber(this.store, plan.reserve.list, plan.reserve.subjectId, heldOn, rulingMetadata);
+        : await reserveNumber(
+            this.store,
+            plan.reserve.list,
+            plan.reserve.subjectId,
+            held.heldOn,
+            rulingMetadata,
+          );
     const { effect, registrationNumber } = plan.complete(reserved);
     const rulingId = newIdFor(metadata.commandId, 'ruling');
     const result = await handleCommand(
       this.store,
-      meetingStreamName(meetingId),
+      streamName,
       meetingDecider,
       {
         type: 'RecordRuling',
@@ -119,9 +149,7 @@ export class RecordRulingHandler implements ICommandHandler<RecordRulingCommand,
       process.kill(process.pid, 'SIGKILL');
     }
     if (!result.replayed) {
-      const [event] = await this.store.readStream(meetingStreamName(meetingId), {
-        fromRevision: result.revision,
-      });
+      const [event] = await this.store.readStream(streamName, { fromRevision: result.revision });
       if (event !== undefined) await this.reactions.react(event, new Date(metadata.now));
     }
     return this.resultOf(result, rulingId, registrationNumber);

@@ -177,9 +177,7 @@ function requireStatus(state: Open, allowed: readonly ApplicationStatus[], code:
       code,
       `The application is ${state.status}; this needs ${allowed.join(' or ')}`,
       'conflict',
-      {
-        status: state.status,
-      },
+      { currentStatus: state.status },
     );
   }
 }

@@ -68,6 +68,40 @@ export const subjectKeyOf = (subject: RulingSubject): string =>
       ? `service:${subject.serviceId}`
       : `auditBody:${subject.auditBodyId}`;
 
+type Scheduled = Exclude<MeetingState, { status: 'none' }>;
+
+/**
+ * The meeting's own rules for a ruling. The ruling handler checks them before it reserves a registration number,
+ * so a ruling the meeting would refuse never consumes a serial.
+ */
+export function checkRuling(
+  state: MeetingState,
+  subject: RulingSubject,
+  rationale: string,
+  today: string,
+): { meeting: Scheduled; rationale: string } {
+  if (state.status === 'none') throw new DomainError('MEETING.NOT_FOUND', 'No such meeting', 'not_found');
+  if (state.heldOn > today) {
+    throw new DomainError(
+      'MEETING.NOT_YET_HELD',
+      `Meeting ${state.number} is held on ${state.heldOn}; rulings come after`,
+    );
+  }
+  const key = subjectKeyOf(subject);
+  const earlier = state.rulings.find((r) => r.subjectKey === key);
+  if (earlier !== undefined) {
+    throw new DomainError(
+      'RULING.ALREADY_RECORDED',
+      `Meeting ${state.number} already ruled ${earlier.decision} on this subject`,
+      'conflict',
+      { rulingId: earlier.rulingId },
+    );
+  }
+  const trimmed = rationale.trim();
+  if (trimmed === '') throw new DomainError('RULING.RATIONALE_REQUIRED', 'A ruling needs its rationale');
+  return { meeting: state, rationale: trimmed };
+}
+
 function decide(command: MeetingCommand, state: MeetingState, context: CommandContext): MeetingEvent[] {
   switch (command.type) {
     case 'ScheduleMeeting': {
@@ -87,34 +121,20 @@ function decide(command: MeetingCommand, state: MeetingState, context: CommandCo
       return [{ type: 'MeetingScheduled', data: command.data }];
     }
     case 'RecordRuling': {
-      if (state.status === 'none') throw new DomainError('MEETING.NOT_FOUND', 'No such meeting', 'not_found');
-      if (state.heldOn > context.today) {
-        throw new DomainError(
-          'MEETING.NOT_YET_HELD',
-          `Meeting ${state.number} is held on ${state.heldOn}; rulings come after`,
-        );
-      }
-      const key = subjectKeyOf(command.data.subject);
-      const earlier = state.rulings.find((r) => r.subjectKey === key);
-      if (earlier !== undefined) {
-        throw new DomainError(
-          'RULING.ALREADY_RECORDED',
-          `Meeting ${state.number} already ruled ${earlier.decision} on this subject`,
-          'conflict',
-          { rulingId: earlier.rulingId },
-        );
-      }
-      const rationale = command.data.rationale.trim();
-      if (rationale === '')
-        throw new DomainError('RULING.RATIONALE_REQUIRED', 'A ruling needs its rationale');
+      const { meeting, rationale } = checkRuling(
+        state,
+        command.data.subject,
+        command.data.rationale,
+        context.today,
+      );
       return [
         {
           type: 'RulingRecorded',
           data: {
             rulingId: command.data.rulingId,
-            meetingId: state.meetingId,
-            meetingNumber: state.number,
-            decidedOn: state.heldOn,
+            meetingId: meeting.meetingId,
+            meetingNumber: meeting.number,
+            decidedOn: meeting.heldOn,
             subject: command.data.subject,
             decision: command.data.decision,
             rationale,

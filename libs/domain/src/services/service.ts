@@ -1,4 +1,5 @@
 import { addDays } from '../rules/business-dates';
+import { tokyoDateOf } from '../shared/dates';
 import { DomainError } from '../shared/domain-error';
 import type { Command, CommandContext, Decider } from '../shared/messages';
 import { assertNever } from '../shared/messages';
@@ -126,7 +127,7 @@ function requireService(state: ServiceState, providerId?: string): Registered {
 function requireOnList(service: Registered, code: string): void {
   if (service.status !== 'REGISTERED' && service.status !== 'RENEWAL_PENDING') {
     throw new DomainError(code, `The registration is ${service.status}`, 'conflict', {
-      status: service.status,
+      currentStatus: service.status,
     });
   }
 }
@@ -264,7 +265,7 @@ function decide(command: ServiceCommand, state: ServiceState, context: CommandCo
           `The report date ${d.reportedOn} is later than today`,
         );
       }
-      if (d.occurredAt.slice(0, 10) > d.reportedOn) {
+      if (tokyoDateOf(new Date(d.occurredAt)) > d.reportedOn) {
         throw new DomainError(
           'INCIDENT.REPORTED_BEFORE_OCCURRENCE',
           'An incident cannot be reported before it occurred',

@@ -1,0 +1,69 @@
+import type { RecordedEvent } from '@ismap/event-store';
+import type { Doc, Projection, ReadModelTx } from './projection';
+
+/**
+ * A read model held in memory: the time-travel queries replay the log into it with the very projection code the
+ * runner uses for Redis, and unit tests of `evolve` run against it. Documents are frozen copies, so a projection
+ * cannot change a stored document behind the transaction's back.
+ */
+export class MemoryReadModel implements ReadModelTx {
+  readonly collections = new Map<string, Map<string, Doc>>();
+  readonly indexes = new Map<string, Map<string, number>>();
+  readonly counters = new Map<string, number>();
+
+  get(collection: string, id: string): Doc | undefined {
+    return this.collections.get(collection)?.get(id);
+  }
+
+  put(collection: string, id: string, doc: Doc): void {
+    let docs = this.collections.get(collection);
+    if (docs === undefined) {
+      docs = new Map();
+      this.collections.set(collection, docs);
+    }
+    docs.set(id, deepFreeze(structuredClone(doc)));
+  }
+
+  delete(collection: string, id: string): void {
+    this.collections.get(collection)?.delete(id);
+  }
+
+  index(index: string, member: string, score: number): void {
+    let members = this.indexes.get(index);
+    if (members === undefined) {
+      members = new Map();
+      this.indexes.set(index, members);
+    }
+    members.set(member, score);
+  }
+
+  increment(counter: string, by = 1): number {
+    const value = (this.counters.get(counter) ?? 0) + by;
+    this.counters.set(counter, value);
+    return value;
+  }
+
+  all(collection: string): Doc[] {
+    return [...(this.collections.get(collection)?.values() ?? [])];
+  }
+
+  /** Index members in score order. */
+  members(index: string): string[] {
+    return [...(this.indexes.get(index)?.entries() ?? [])]
+      .sort((a, b) => a[1] - b[1])
+      .map(([member]) => member);
+  }
+
+  apply(projection: Projection, event: RecordedEvent): void {
+    if (projection.eventTypes !== undefined && !projection.eventTypes.includes(event.type)) return;
+    projection.evolve(this, event);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
