@@ -1,3 +1,4 @@
+import type { ReadView } from './read-view';
 import type { RecordedEvent } from '@ismap/event-store';
 import type { Doc, Projection, ReadModelTx } from './projection';
 
@@ -66,4 +67,21 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** The in-memory model as a ReadView, for the same query functions the API runs against Redis. */
+export function memoryView(model: MemoryReadModel): ReadView {
+  return {
+    get: (collection, id) => Promise.resolve(model.get(collection, id)),
+    getMany: (collection, ids) => Promise.resolve(ids.map((id) => model.get(collection, id))),
+    all: (collection) => Promise.resolve(model.all(collection)),
+    counter: (name) => Promise.resolve(model.counters.get(name) ?? 0),
+    range: (index, { after, limit, direction = 'forwards' }) => {
+      const entries = [...(model.indexes.get(index)?.entries() ?? [])]
+        .map(([member, score]) => ({ member, score }))
+        .filter((e) => after === undefined || (direction === 'forwards' ? e.score > after : e.score < after))
+        .sort((a, b) => (direction === 'forwards' ? a.score - b.score : b.score - a.score));
+      return Promise.resolve(entries.slice(0, limit));
+    },
+  };
 }
