@@ -31,6 +31,12 @@ export interface Projection {
   readonly version: number;
   /** Event types it wants; undefined = every event. */
   readonly eventTypes?: readonly string[];
+  /**
+   * Event types that describe who someone is (a provider's name) rather than what happened on a date: a replay
+   * "as of" a business date applies them whatever their date, so a provider entered late still names its 2021
+   * services.
+   */
+  readonly identityEventTypes?: readonly string[];
   /** What happens when evolve throws: `continue` parks the event and goes on; `stop` parks it and halts. */
   readonly onError: 'continue' | 'stop';
   /** The documents evolve will read for this event (documents it only writes need not be named). */

@@ -79,6 +79,7 @@ export const registrationsProjection: Projection = {
   name: 'registrations',
   version: 1,
   eventTypes: EVENT_TYPES,
+  identityEventTypes: ['ProviderRegistered', 'AuditBodyApplied'],
   onError: 'continue',
 
   prefetch(event: RecordedEvent): readonly DocRef[] {
