@@ -10,10 +10,12 @@ import { CommandMetadataFactory } from './http/command-metadata.factory';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { ProvidersController } from './providers/providers.controller';
+import { QueriesModule } from './queries/queries.module';
 import { ServicesController } from './services/services.controller';
 
 /** The HTTP edge. Expects ApplicationModule and AuthModule from the composition root (api or server main). */
 @Module({
+  imports: [QueriesModule],
   controllers: [
     HealthController,
     ProvidersController,
