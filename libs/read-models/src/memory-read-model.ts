@@ -4,8 +4,9 @@ import type { Doc, Projection, ReadModelTx } from './projection';
 
 /**
  * A read model held in memory: the time-travel queries replay the log into it with the very projection code the
- * runner uses for Redis, and unit tests of `evolve` run against it. Documents are frozen copies, so a projection
- * cannot change a stored document behind the transaction's back.
+ * runner uses for Redis, and unit tests of `evolve` run against it. Stored documents are frozen (shallowly: a deep
+ * copy per put would cost more than the replay itself), so a projection cannot change one behind the
+ * transaction's back; projections build new documents instead of editing old ones.
  */
 export class MemoryReadModel implements ReadModelTx {
   readonly collections = new Map<string, Map<string, Doc>>();
@@ -22,7 +23,7 @@ export class MemoryReadModel implements ReadModelTx {
       docs = new Map();
       this.collections.set(collection, docs);
     }
-    docs.set(id, deepFreeze(structuredClone(doc)));
+    docs.set(id, Object.isFrozen(doc) ? doc : Object.freeze({ ...doc }));
   }
 
   delete(collection: string, id: string): void {
@@ -59,14 +60,6 @@ export class MemoryReadModel implements ReadModelTx {
     if (projection.eventTypes !== undefined && !projection.eventTypes.includes(event.type)) return;
     projection.evolve(this, event);
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /** The in-memory model as a ReadView, for the same query functions the API runs against Redis. */
