@@ -626,6 +626,17 @@ describe('the ISMAP lifecycle over HTTP (embedded store, real Redis)', () => {
       await rule(meetingId('autumn2025'), { serviceId }, 'REVOKE', 'False statements in the audit scope'),
       201,
     );
+    // Four eyes: a revocation takes effect only when a second secretariat user confirms it.
+    expect(revoked.json['status']).toBe('PENDING_CONFIRMATION');
+    expect((await last(`service-${serviceId}`))?.type).not.toBe('RegistrationRevoked');
+    expectRecorded(
+      await post(
+        `/committee/meetings/${meetingId('autumn2025')}/rulings/${String(revoked.json['rulingId'])}/confirm`,
+        await token('secretariat', undefined, 'yamada@nisc'),
+        {},
+      ),
+      200,
+    );
     expect(await last(`service-${serviceId}`)).toMatchObject({
       type: 'RegistrationRevoked',
       data: {

@@ -12,6 +12,9 @@ import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { ProvidersController } from './providers/providers.controller';
 import { QueriesModule } from './queries/queries.module';
 import { ServicesController } from './services/services.controller';
+import { AccessAuditService } from './access-log/access-audit.service';
+import { AccessLogController } from './access-log/access-log.controller';
+import { TokenRevocationsController } from './http/security/token-revocations.controller';
 
 /** The HTTP edge. Expects ApplicationModule and AuthModule from the composition root (api or server main). */
 @Module({
@@ -24,8 +27,11 @@ import { ServicesController } from './services/services.controller';
     FindingsController,
     CommitteeController,
     ServicesController,
+    AccessLogController,
+    TokenRevocationsController,
   ],
   providers: [
+    AccessAuditService,
     { provide: Clock, useClass: SystemClock },
     CommandMetadataFactory,
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },

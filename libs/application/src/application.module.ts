@@ -13,7 +13,11 @@ import {
   SubmitApplicationHandler,
 } from './applications/application.commands';
 import { ApplyAsAuditBodyHandler } from './audit-bodies/apply-as-audit-body';
-import { RecordRulingHandler, ScheduleMeetingHandler } from './committee/committee.commands';
+import {
+  ConfirmRulingHandler,
+  RecordRulingHandler,
+  ScheduleMeetingHandler,
+} from './committee/committee.commands';
 import { RegisterProviderHandler } from './providers/register-provider';
 import { ReactionRunner } from './reactions/reaction-runner';
 import {
@@ -31,6 +35,7 @@ const commandHandlers = [
   ReferApplicationHandler,
   ScheduleMeetingHandler,
   RecordRulingHandler,
+  ConfirmRulingHandler,
   WithdrawServiceHandler,
   ReportIncidentHandler,
   ExpireRegistrationHandler,

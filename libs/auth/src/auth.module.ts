@@ -100,6 +100,8 @@ export class AuthModule {
   ): DynamicModule {
     return {
       module: AuthModule,
+      // Imported once per app; global so the edge's own modules can consult its verifier and revocation list.
+      global: true,
       imports: [DiscoveryModule, ...imports],
       providers: [
         optionsProvider,

@@ -12,7 +12,7 @@ export {
   UndeclaredRouteAccessError,
 } from './errors';
 export type { AuthenticationErrorCode } from './errors';
-export { ROLES_CLAIM, ORG_CLAIM, principalFromClaims } from './claims';
+export { ROLES_CLAIM, ORG_CLAIM, principalFromClaims, identifierProblem } from './claims';
 export { bearerTokenFrom, MAX_TOKEN_LENGTH } from './bearer-token';
 export type { VerificationKeySource } from './key-source';
 export { DevKeySource } from './key-source';
@@ -25,8 +25,19 @@ export {
   DEV_PUBLIC_JWKS_FILE,
 } from './dev-keys';
 export type { DevKeyPair } from './dev-keys';
-export { TokenVerifier, TOKEN_ALGORITHM, MAX_CLOCK_TOLERANCE_SECONDS } from './token-verifier';
-export type { TokenVerifierOptions, RevocationList } from './token-verifier';
+export {
+  TokenVerifier,
+  TOKEN_ALGORITHM,
+  MAX_CLOCK_TOLERANCE_SECONDS,
+  isRevocationRegistry,
+} from './token-verifier';
+export type {
+  TokenVerifierOptions,
+  RevocationList,
+  RevocationRegistry,
+  RevocationNote,
+} from './token-verifier';
+export { RedisRevocationList } from './redis-revocation-list';
 export { issueDevToken, DEFAULT_DEV_TOKEN_TTL_SECONDS, MAX_DEV_TOKEN_TTL_SECONDS } from './dev-token';
 export type { DevTokenRequest, DevTokenContext } from './dev-token';
 export { Access, Public, ACCESS_METADATA, accessRuleOf, decideAccess } from './access';
@@ -37,6 +48,7 @@ export {
   RouteAccessCheck,
   assertEveryRouteDeclaresAccess,
   routeAccessTable,
+  routeMetadataTable,
   controllersOf,
   describeRoute,
 } from './route-access';

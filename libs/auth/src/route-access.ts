@@ -25,8 +25,45 @@ export function routeAccessTable(
   controllers: Iterable<Type>,
   reflector: Reflector = new Reflector(),
 ): RouteAccess[] {
+  return scanRoutes(controllers).map(({ controller, handlerName, handler, method, paths }) => ({
+    controller: controller.name,
+    handler: handlerName,
+    method,
+    paths,
+    access: accessRuleOf(reflector, handler, controller),
+  }));
+}
+
+/**
+ * Every route with its access declaration and the value of one more metadata key (handler first, then
+ * controller), for edges that act on route declarations outside Nest's pipeline (e.g. an access audit).
+ */
+export function routeMetadataTable<T>(
+  controllers: Iterable<Type>,
+  key: string,
+  reflector: Reflector = new Reflector(),
+): (RouteAccess & { readonly value: T | undefined })[] {
+  return scanRoutes(controllers).map(({ controller, handlerName, handler, method, paths }) => ({
+    controller: controller.name,
+    handler: handlerName,
+    method,
+    paths,
+    access: accessRuleOf(reflector, handler, controller),
+    value: reflector.getAllAndOverride<T | undefined>(key, [handler, controller]),
+  }));
+}
+
+interface ScannedRoute {
+  readonly controller: Type;
+  readonly handlerName: string;
+  readonly handler: Type;
+  readonly method: string;
+  readonly paths: readonly string[];
+}
+
+function scanRoutes(controllers: Iterable<Type>): ScannedRoute[] {
   const scanner = new MetadataScanner();
-  const routes: RouteAccess[] = [];
+  const routes: ScannedRoute[] = [];
   for (const controller of new Set(controllers)) {
     const prototype = controller.prototype as Record<string, unknown>;
     const controllerPaths = pathsOf(Reflect.getMetadata(PATH_METADATA, controller));
@@ -38,11 +75,11 @@ export function routeAccessTable(
       if (handlerPath === undefined) continue;
       const method: unknown = Reflect.getMetadata(METHOD_METADATA, handler);
       routes.push({
-        controller: controller.name,
-        handler: name,
+        controller,
+        handlerName: name,
+        handler: handler as Type,
         method: typeof method === 'number' ? (RequestMethod[method] ?? String(method)) : 'GET',
         paths: controllerPaths.flatMap((base) => pathsOf(handlerPath).map((path) => joinPaths(base, path))),
-        access: accessRuleOf(reflector, handler, controller),
       });
     }
   }

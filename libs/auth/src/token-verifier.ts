@@ -21,6 +21,25 @@ export interface RevocationList {
   isRevoked(principal: AuthenticatedPrincipal): Promise<boolean>;
 }
 
+/** A revocation list that can also be added to (POST /auth/revocations). */
+export interface RevocationRegistry extends RevocationList {
+  /**
+   * Refuses the token `jti` until `until` (its `exp`; the verifier's clock tolerance is added). Answers false when
+   * `until` is already past that tolerance, so nothing needed remembering.
+   */
+  revoke(jti: string, until: Date, note: RevocationNote): Promise<boolean>;
+}
+
+export interface RevocationNote {
+  readonly revokedBy: string;
+  readonly revokedAt: string;
+  readonly reason: string;
+}
+
+export function isRevocationRegistry(list: RevocationList | undefined): list is RevocationRegistry {
+  return typeof (list as Partial<RevocationRegistry> | undefined)?.revoke === 'function';
+}
+
 export interface TokenVerifierOptions {
   readonly issuer: string;
   readonly audience: string;
@@ -72,16 +91,34 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<AuthenticatedPrincipal> {
+    const principal = await this.verifySignatureAndClaims(token);
+    await this.refuseRevoked(principal);
+    return principal;
+  }
+
+  /**
+   * Who a token names, when its signature and claims hold, without consulting the revocation list; undefined
+   * otherwise. For bookkeeping before the guard runs (rate limits per caller), never for access decisions.
+   */
+  async identify(
+    authorization: string | readonly string[] | undefined,
+  ): Promise<AuthenticatedPrincipal | undefined> {
+    try {
+      const token = bearerTokenFrom(authorization);
+      return token === undefined ? undefined : await this.verifySignatureAndClaims(token);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async verifySignatureAndClaims(token: string): Promise<AuthenticatedPrincipal> {
     if (token.length > MAX_TOKEN_LENGTH)
       throw new AuthenticationError('AUTH.TOKEN_INVALID', 'token too long');
     const nowMs = (this.options.now?.() ?? new Date()).getTime();
     const cached = this.verified.get(token);
     if (cached !== undefined) {
       // The same string carries the same signature and claims: only time can have changed its verdict.
-      if (nowMs < cached.cachedUntilMs && nowMs >= cached.notBeforeMs) {
-        await this.refuseRevoked(cached.principal);
-        return cached.principal;
-      }
+      if (nowMs < cached.cachedUntilMs && nowMs >= cached.notBeforeMs) return cached.principal;
       this.verified.delete(token);
     }
     let payload: JWTPayload;
@@ -98,7 +135,6 @@ export class TokenVerifier {
       throw translate(error);
     }
     const principal = principalFromClaims(payload);
-    await this.refuseRevoked(principal);
     this.remember(token, principal, payload, nowMs);
     return principal;
   }

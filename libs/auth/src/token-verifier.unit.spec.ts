@@ -228,3 +228,33 @@ describe('TokenVerifier', () => {
     });
   });
 });
+
+describe('TokenVerifier.identify (rate-limit bookkeeping before the guard)', () => {
+  let keys: TestKeys;
+  beforeAll(async () => {
+    keys = await inMemoryKeys();
+  });
+
+  it('names the caller of a valid token without consulting the revocation list', async () => {
+    const isRevoked = jest.fn(() => Promise.resolve(true));
+    const verifier = new TokenVerifier(keys.source, {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      now: () => NOW,
+      revocations: { isRevoked },
+    });
+    const token = await sign(keys.privateKey, claims({ sub: 'carol' }));
+    await expect(verifier.identify(`Bearer ${token}`)).resolves.toMatchObject({ sub: 'carol' });
+    expect(isRevoked).not.toHaveBeenCalled();
+    // The guard's verify still refuses it.
+    await expectAuthenticationError(verifier.verify(token), 'AUTH.TOKEN_REVOKED');
+  });
+
+  it('answers undefined, never an error, for no, malformed or forged tokens', async () => {
+    const verifier = new TokenVerifier(keys.source, { issuer: ISSUER, audience: AUDIENCE, now: () => NOW });
+    const forged = await sign(keys.privateKey, claims({ iss: 'https://evil.test' }));
+    await expect(verifier.identify(undefined)).resolves.toBeUndefined();
+    await expect(verifier.identify('Basic eA==')).resolves.toBeUndefined();
+    await expect(verifier.identify(`Bearer ${forged}`)).resolves.toBeUndefined();
+  });
+});

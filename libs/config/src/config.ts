@@ -19,10 +19,31 @@ export interface AppConfig {
     readonly audience: string;
     readonly jwksUrl?: string;
   };
+  readonly http: HttpSecurityConfig;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly shutdownTimeoutMs: number;
   /** Test-only crash points (never in production): see docs/adr/0004. */
   readonly faultInjection: FaultInjection | null;
+}
+
+/** The edge's hardening (SECURITY.md): CORS, HSTS, proxies and rate limits. */
+export interface HttpSecurityConfig {
+  /** Exact origins (`scheme://host[:port]`) allowed to call the API from a browser; empty: CORS closed. */
+  readonly corsOrigins: readonly string[];
+  /** `Strict-Transport-Security` max-age; 0: the header is not sent (e.g. TLS ends before us and sets it). */
+  readonly hstsMaxAgeSeconds: number;
+  /**
+   * Which proxies may set `X-Forwarded-For`: false (none, the socket address is the client), a hop count, or
+   * addresses/CIDRs. Never "any": a client could then choose its own address and escape the per-IP limit.
+   */
+  readonly trustProxy: false | number | readonly string[];
+  readonly rateLimit: {
+    readonly windowSeconds: number;
+    /** Requests per window per authenticated caller (`sub`); 0: no limit. */
+    readonly perToken: number;
+    /** Requests per window per client address; 0: no limit. */
+    readonly perIp: number;
+  };
 }
 
 export const FAULT_INJECTIONS = ['crash-after-ruling-append'] as const;
@@ -49,6 +70,24 @@ export const ENVIRONMENT_VARIABLES = [
   ['AUTH_ISSUER', 'ismap-ledger-dev', 'expected `iss` of bearer tokens'],
   ['AUTH_AUDIENCE', 'ismap-ledger', 'expected `aud` of bearer tokens'],
   ['AUTH_JWKS_URL', '(unset)', 'JWKS URL of the OIDC issuer; required when AUTH_MODE=production'],
+  [
+    'CORS_ORIGINS',
+    '(unset: CORS closed)',
+    'comma-separated exact origins (`https://app.example.go.jp`) allowed to call the API from a browser',
+  ],
+  [
+    'HSTS_MAX_AGE_SECONDS',
+    '0 (not sent)',
+    '`Strict-Transport-Security: max-age=N; includeSubDomains` when > 0',
+  ],
+  [
+    'TRUST_PROXY',
+    '(unset: none)',
+    'proxies allowed to set `X-Forwarded-For`: a hop count or comma-separated addresses/CIDRs',
+  ],
+  ['RATE_LIMIT_WINDOW_SECONDS', '60', 'fixed window of the rate limits (Redis)'],
+  ['RATE_LIMIT_PER_TOKEN', '600', 'requests per window per authenticated `sub`; 0 turns the limit off'],
+  ['RATE_LIMIT_PER_IP', '1200', 'requests per window per client address; 0 turns the limit off'],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent'],
   ['SHUTDOWN_TIMEOUT_MS', '25000', 'how long SIGTERM waits for in-flight work before closing'],
   [
@@ -111,6 +150,56 @@ export function loadConfig(env: Env = process.env): AppConfig {
     return value;
   };
 
+  const corsOrigins = (): string[] => {
+    const value = get('CORS_ORIGINS');
+    if (value === undefined) return [];
+    const origins: string[] = [];
+    for (const entry of value.split(',').map((part) => part.trim())) {
+      if (entry === '*') {
+        problems.push('CORS_ORIGINS must list exact origins; "*" would let any web page call the API');
+        continue;
+      }
+      let origin: string | undefined;
+      try {
+        const parsed = new URL(entry);
+        const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname);
+        if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback)) origin = parsed.origin;
+      } catch {
+        origin = undefined;
+      }
+      // An origin is scheme://host[:port] exactly; anything more (a path, a slash) never matches a browser's.
+      if (origin === undefined || origin !== entry) {
+        problems.push(
+          `CORS_ORIGINS entry ${JSON.stringify(entry)} is not an origin like https://app.example.go.jp ` +
+            '(http only for localhost)',
+        );
+        continue;
+      }
+      origins.push(origin);
+    }
+    return origins;
+  };
+
+  const trustProxy = (): false | number | string[] => {
+    const value = get('TRUST_PROXY');
+    if (value === undefined || value === 'false') return false;
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops < 1 || hops > 10) problems.push('TRUST_PROXY as a hop count must be from 1 to 10');
+      return hops;
+    }
+    const entries = value.split(',').map((part) => part.trim());
+    const address = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)(\/\d{1,3})?$/;
+    const bad = entries.filter((entry) => !address.test(entry));
+    if (bad.length > 0 || value === 'true') {
+      problems.push(
+        `TRUST_PROXY must be a hop count or addresses/CIDRs; refused: ${JSON.stringify(bad.length > 0 ? bad : [value])}`,
+      );
+      return false;
+    }
+    return entries;
+  };
+
   const nodeEnv = oneOf<NodeEnv>('NODE_ENV', ['development', 'production', 'test'], 'development');
   const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']) ?? 'redis://127.0.0.1:6379';
   const eventStoreConnectionString = get('EVENTSTORE_CONNECTION_STRING');
@@ -159,6 +248,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
       issuer: get('AUTH_ISSUER') ?? 'ismap-ledger-dev',
       audience: get('AUTH_AUDIENCE') ?? 'ismap-ledger',
       ...(jwksUrl === undefined ? {} : { jwksUrl }),
+    },
+    http: {
+      corsOrigins: corsOrigins(),
+      hstsMaxAgeSeconds: integer('HSTS_MAX_AGE_SECONDS', 0, 0, 63_072_000),
+      trustProxy: trustProxy(),
+      rateLimit: {
+        windowSeconds: integer('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 3600),
+        perToken: integer('RATE_LIMIT_PER_TOKEN', 600, 0, 1_000_000),
+        perIp: integer('RATE_LIMIT_PER_IP', 1200, 0, 1_000_000),
+      },
     },
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 25000, 1000, 600000),

@@ -108,6 +108,12 @@ export function rulingSubjectOf(subject: RulingSubjectDto): RulingSubject {
 export class RulingCommandResponse {
   @ApiProperty({ example: '9a0e9d53-8f6c-5c2a-b1f7-3c4d5e6f7a8b' }) readonly rulingId!: string;
   @ApiProperty({ example: 'M12' }) readonly meetingId!: string;
+  @ApiProperty({
+    enum: ['EFFECTIVE', 'PENDING_CONFIRMATION'],
+    description:
+      'PENDING_CONFIRMATION for REVOKE and AUDIT_BODY_DELIST: no effect until another secretariat user confirms',
+  })
+  readonly status!: 'EFFECTIVE' | 'PENDING_CONFIRMATION';
   @ApiPropertyOptional({
     example: 'C24-0001-1',
     description: 'Present when the ruling assigns one (REGISTER, RENEW, AUDIT_BODY_REGISTER)',
@@ -115,4 +121,12 @@ export class RulingCommandResponse {
   readonly registrationNumber?: string;
   @ApiProperty({ example: 3, description: "The meeting's revision" }) readonly revision!: number;
   @ApiProperty({ example: '42' }) readonly position!: string;
+}
+
+export class ConfirmRulingResponse {
+  @ApiProperty({ example: '9a0e9d53-8f6c-5c2a-b1f7-3c4d5e6f7a8b' }) readonly rulingId!: string;
+  @ApiProperty({ example: 'M12' }) readonly meetingId!: string;
+  @ApiProperty({ enum: ['EFFECTIVE'] }) readonly status!: 'EFFECTIVE';
+  @ApiProperty({ example: 4, description: "The meeting's revision" }) readonly revision!: number;
+  @ApiProperty({ example: '57' }) readonly position!: string;
 }

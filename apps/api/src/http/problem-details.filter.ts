@@ -18,6 +18,30 @@ const FASTIFY_CODES: Readonly<Record<string, string>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'REQUEST.BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'REQUEST.INVALID_CONTENT_LENGTH',
+  FST_ERR_CTP_INVALID_TYPE: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_BAD_URL: 'REQUEST.BAD_URL',
+};
+
+/**
+ * Fixed details for them: Fastify's messages echo request input (a content type, a URL) or name internals,
+ * and neither belongs in an answer.
+ */
+const TRANSPORT_DETAILS: Readonly<Record<string, string>> = {
+  'REQUEST.MALFORMED_JSON': 'The body is not valid JSON',
+  'REQUEST.EMPTY_BODY': 'The body is empty; send a JSON object',
+  'REQUEST.BODY_TOO_LARGE': 'The body is larger than 256 KB',
+  'REQUEST.UNSUPPORTED_MEDIA_TYPE': 'Send the body as application/json',
+  'REQUEST.INVALID_CONTENT_LENGTH': 'Content-Length does not match the body',
+  'REQUEST.BAD_URL': 'The URL is not valid',
+};
+
+const GENERIC_DETAILS: Readonly<Record<number, string>> = {
+  400: 'The request is not valid',
+  404: 'No such resource',
+  405: 'This method is not allowed here',
+  406: 'No acceptable representation',
+  413: 'The request is too large',
+  415: 'Send the body as application/json',
 };
 
 export function isClientError(error: unknown): error is Error & { statusCode: number; code?: string } {
@@ -59,11 +83,12 @@ export function toProblem(error: unknown, transportErrorCode?: string): Mapped {
   if (error instanceof EventStoreError) {
     return { problem: problem(500, 'INTERNAL', 'An internal error occurred') };
   }
-  const transportCode = transportErrorCode === undefined ? undefined : FASTIFY_CODES[transportErrorCode];
-  if (transportCode !== undefined && (error instanceof HttpException || isClientError(error))) {
+  const transportCode =
+    transportErrorCode === undefined ? (error as { code?: unknown } | null)?.code : transportErrorCode;
+  const mappedCode = typeof transportCode === 'string' ? FASTIFY_CODES[transportCode] : undefined;
+  if (mappedCode !== undefined && (error instanceof HttpException || isClientError(error))) {
     const status = error instanceof HttpException ? error.getStatus() : error.statusCode;
-    const detail = transportCode === 'REQUEST.MALFORMED_JSON' ? 'The body is not valid JSON' : error.message;
-    return { problem: problem(status, transportCode, detail) };
+    return { problem: problem(status, mappedCode, TRANSPORT_DETAILS[mappedCode]) };
   }
   if (error instanceof HttpException && typeof (error as { code?: unknown }).code === 'string') {
     // Errors of libs/auth: their message is written to be shown; their `reason` stays in the log.
@@ -73,17 +98,14 @@ export function toProblem(error: unknown, transportErrorCode?: string): Mapped {
       ...(typeof challenge === 'string' ? { headers: { 'www-authenticate': challenge } } : {}),
     };
   }
-  if (error instanceof HttpException) {
-    const status = error.getStatus();
-    if (status === 404) return { problem: problem(404, 'ROUTE.NOT_FOUND', 'No such resource') };
-    if (status < 500) return { problem: problem(status, `HTTP.${status}`, error.message) };
-  }
-  if (isClientError(error))
-    return { problem: problem(error.statusCode, `HTTP.${error.statusCode}`, error.message) };
-  if (isClientError(error)) {
-    const code = (error.code !== undefined && FASTIFY_CODES[error.code]) || `HTTP.${error.statusCode}`;
-    const detail = code === 'REQUEST.MALFORMED_JSON' ? 'The body is not valid JSON' : error.message;
-    return { problem: problem(error.statusCode, code, detail) };
+  // Any other 4xx keeps its status but not its message, which may quote input or name internals.
+  const status =
+    error instanceof HttpException ? error.getStatus() : isClientError(error) ? error.statusCode : 500;
+  if (status === 404) return { problem: problem(404, 'ROUTE.NOT_FOUND', 'No such resource') };
+  if (status >= 400 && status < 500) {
+    return {
+      problem: problem(status, `HTTP.${status}`, GENERIC_DETAILS[status] ?? 'The request was refused'),
+    };
   }
   return { problem: problem(500, 'INTERNAL', 'An internal error occurred') };
 }
@@ -96,6 +118,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, mapped
     ...(correlationId === undefined ? {} : { correlationId }),
   };
   for (const [name, value] of Object.entries(mapped.headers ?? {})) void reply.header(name, value);
+  request.problemCode = body.code;
   void reply.status(body.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
 }
 
@@ -103,6 +126,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Fastify's own error code (body parsing, limits), which Nest drops when it wraps the error. */
     transportErrorCode?: string;
+    /** The problem `code` the request was answered with, for the access audit. */
+    problemCode?: string;
   }
 }
 

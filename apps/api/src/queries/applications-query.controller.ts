@@ -10,6 +10,7 @@ import { Clock } from '../http/clock';
 import { ApplicationIdPipe } from '../http/path-ids';
 import { problem, ProblemException } from '../http/problem';
 import { ID_PATTERNS } from '../http/validators';
+import { AuditedRead } from '../access-log/audited.decorator';
 import { ReadModels } from './read-models.service';
 import { audienceOf, type Audience } from './visibility';
 
@@ -61,6 +62,7 @@ export class ApplicationsQueryController {
 
   @Get()
   @Access('secretariat', 'ipa-reviewer', 'committee-member', 'csp', 'audit-body')
+  @AuditedRead('applications')
   async list(
     @Query() query: ApplicationsQuery,
     @Req() request: FastifyRequest,
@@ -79,6 +81,7 @@ export class ApplicationsQueryController {
 
   @Get(':id')
   @Access('secretariat', 'ipa-reviewer', 'committee-member', 'csp', 'audit-body')
+  @AuditedRead('applications')
   async one(
     @Param('id', ApplicationIdPipe) applicationId: string,
     @Req() request: FastifyRequest,

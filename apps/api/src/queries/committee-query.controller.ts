@@ -7,6 +7,7 @@ import { decisionHistory, getMeeting } from '@ismap/read-models';
 import { MeetingIdPipe } from '../http/path-ids';
 import { problem, ProblemException } from '../http/problem';
 import { IsBusinessDate } from '../http/validators';
+import { AuditedRead } from '../access-log/audited.decorator';
 import { ReadModels } from './read-models.service';
 
 export class DecisionsQuery {
@@ -23,6 +24,7 @@ export class CommitteeQueryController {
 
   @Get('decisions')
   @Access('secretariat', 'ipa-reviewer', 'committee-member')
+  @AuditedRead('committee-decisions')
   async decisions(
     @Query() query: DecisionsQuery,
     @Headers('x-min-log-position') minPosition: string | undefined,
@@ -37,6 +39,7 @@ export class CommitteeQueryController {
 
   @Get('meetings/:id')
   @Access('secretariat', 'ipa-reviewer', 'committee-member')
+  @AuditedRead('committee-meetings')
   async meeting(
     @Param('id', MeetingIdPipe) meetingId: string,
     @Headers('x-min-log-position') minPosition: string | undefined,

@@ -7,6 +7,7 @@ import { FINDING_KINDS, type FindingKind } from '@ismap/domain';
 import type { FindingDoc, FindingFilters, FindingStatusName, ReadView } from '@ismap/read-models';
 import { listApplications, listFindings } from '@ismap/read-models';
 import { ID_PATTERNS } from '../http/validators';
+import { AuditedRead } from '../access-log/audited.decorator';
 import { ReadModels } from './read-models.service';
 import { audienceOf, type Audience } from './visibility';
 
@@ -59,6 +60,7 @@ export class FindingsQueryController {
 
   @Get()
   @Access('secretariat', 'ipa-reviewer', 'committee-member', 'csp', 'audit-body')
+  @AuditedRead('findings')
   async list(
     @Query() query: FindingsQuery,
     @Req() request: FastifyRequest,

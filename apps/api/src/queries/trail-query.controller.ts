@@ -8,6 +8,7 @@ import type { TrailEntry, TrailPage } from '@ismap/read-models';
 import { InvalidTrailQueryError, queryAuditTrail, SERVICES, type RegistrationDoc } from '@ismap/read-models';
 import { ServiceIdPipe } from '../http/path-ids';
 import { problem, ProblemException } from '../http/problem';
+import { AuditedRead } from '../access-log/audited.decorator';
 import { ReadModels } from './read-models.service';
 import { audienceOf } from './visibility';
 
@@ -51,6 +52,7 @@ export class TrailQueryController {
 
   @Get('audit-trail')
   @Access('secretariat', 'ipa-reviewer', 'committee-member')
+  @AuditedRead('audit-trail')
   async trail(
     @Query() query: AuditTrailQuery,
     @Headers('x-min-log-position') minPosition: string | undefined,
@@ -61,6 +63,7 @@ export class TrailQueryController {
 
   @Get('services/:id/history')
   @Access('secretariat', 'ipa-reviewer', 'committee-member', 'csp')
+  @AuditedRead('service-history')
   async history(
     @Param('id', ServiceIdPipe) serviceId: string,
     @Query() query: AuditTrailQuery,

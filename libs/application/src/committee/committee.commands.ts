@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { Decision, MeetingEvent, RulingSubject } from '@ismap/domain';
+import type { Decision, MeetingEvent, MeetingState, RulingSubject } from '@ismap/domain';
 import {
   applicationDecider,
   applicationStreamName,
@@ -10,6 +10,7 @@ import {
   meetingIdFor,
   meetingStreamName,
   checkRuling,
+  DomainError,
   planRuling,
   serviceDecider,
   serviceStreamName,
@@ -169,28 +170,108 @@ export class RecordRulingHandler implements ICommandHandler<RecordRulingCommand,
     };
   }
 
-  private async subjectStates(subject: RulingSubject) {
-    switch (subject.kind) {
-      case 'application': {
-        const application = (
-          await loadStream(this.store, applicationStreamName(subject.applicationId), applicationDecider)
-        ).state;
-        const service =
-          application.status === 'none'
-            ? undefined
-            : (await loadStream(this.store, serviceStreamName(application.serviceId), serviceDecider)).state;
-        return { application, ...(service === undefined ? {} : { service }) };
-      }
-      case 'service':
-        return {
-          service: (await loadStream(this.store, serviceStreamName(subject.serviceId), serviceDecider)).state,
-        };
-      case 'auditBody':
-        return {
-          auditBody: (
-            await loadStream(this.store, auditBodyStreamName(subject.auditBodyId), auditBodyDecider)
-          ).state,
-        };
+  private subjectStates(subject: RulingSubject) {
+    return subjectStatesOf(this.store, subject);
+  }
+}
+
+/** The states a ruling on this subject is judged against, as its plan needs them. */
+async function subjectStatesOf(store: EventStore, subject: RulingSubject) {
+  switch (subject.kind) {
+    case 'application': {
+      const application = (
+        await loadStream(store, applicationStreamName(subject.applicationId), applicationDecider)
+      ).state;
+      const service =
+        application.status === 'none'
+          ? undefined
+          : (await loadStream(store, serviceStreamName(application.serviceId), serviceDecider)).state;
+      return { application, ...(service === undefined ? {} : { service }) };
+    }
+    case 'service':
+      return {
+        service: (await loadStream(store, serviceStreamName(subject.serviceId), serviceDecider)).state,
+      };
+    case 'auditBody':
+      return {
+        auditBody: (await loadStream(store, auditBodyStreamName(subject.auditBodyId), auditBodyDecider))
+          .state,
+      };
+  }
+}
+
+export class ConfirmRulingCommand {
+  constructor(
+    readonly meetingId: string,
+    readonly rulingId: string,
+    readonly metadata: CommandMetadata,
+  ) {}
+}
+
+export type ConfirmRulingResult = CommandResult<MeetingEvent> & { readonly rulingId: string };
+
+/**
+ * The second pair of eyes on a heavy ruling: a different secretariat user confirms it, and only then do its
+ * effects run (inline here, and from the log through the process manager, as for any ruling).
+ */
+@CommandHandler(ConfirmRulingCommand)
+export class ConfirmRulingHandler implements ICommandHandler<ConfirmRulingCommand, ConfirmRulingResult> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly reactions: ReactionRunner,
+  ) {}
+
+  async execute(command: ConfirmRulingCommand): Promise<ConfirmRulingResult> {
+    const { meetingId, rulingId, metadata } = command;
+    const streamName = meetingStreamName(meetingId);
+    const earlier = await earlierResult<MeetingEvent>(this.store, streamName, metadata.commandId);
+    if (earlier !== null) return { ...earlier, rulingId };
+    const meeting = await loadStream(this.store, streamName, meetingDecider);
+    // The meeting's own refusals (self-confirmation, already confirmed, ...) come before the subject's.
+    meetingDecider.decide(
+      { type: 'ConfirmRuling', data: { rulingId } },
+      meeting.state,
+      commandContextOf(metadata),
+    );
+    await this.checkStillApplicable(meeting.state, rulingId);
+    const result = await handleCommand(
+      this.store,
+      streamName,
+      meetingDecider,
+      { type: 'ConfirmRuling', data: { rulingId } },
+      metadata,
+    );
+    if (!result.replayed) {
+      const [event] = await this.store.readStream(streamName, { fromRevision: result.revision });
+      if (event !== undefined) await this.reactions.react(event, new Date(metadata.now));
+    }
+    return { ...result, rulingId };
+  }
+
+  /**
+   * The subject may have moved on since the ruling was recorded (withdrawn, revoked by another ruling): the
+   * confirmation is refused with the plan's own error rather than recording an effect that cannot apply.
+   */
+  private async checkStillApplicable(state: MeetingState, rulingId: string): Promise<void> {
+    if (state.status === 'none') return;
+    const ruling = state.rulings.find((r) => r.rulingId === rulingId);
+    if (ruling?.confirmation !== 'PENDING') return;
+    const { decision, subject } = ruling.recorded;
+    try {
+      planRuling({
+        decision,
+        subject,
+        meeting: { meetingId: state.meetingId, heldOn: state.heldOn },
+        ...(await subjectStatesOf(this.store, subject)),
+      });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      throw new DomainError(
+        'RULING.NO_LONGER_APPLICABLE',
+        `The ruling can no longer take effect: ${error.message}`,
+        'conflict',
+        { cause: error.code },
+      );
     }
   }
 }

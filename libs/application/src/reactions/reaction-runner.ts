@@ -15,9 +15,13 @@ import { handleCommand } from '../commands/handle-command';
 
 export const REACTION_ACTOR = { sub: 'system:reactions', roles: ['system'] } as const;
 
-/** Event types whose reactions exist; the process manager subscribes to exactly these. */
+/**
+ * Event types whose reactions exist; the process manager subscribes to exactly these. A heavy ruling's effect
+ * comes from its RulingConfirmed (four eyes), every other ruling's from its RulingRecorded.
+ */
 export const REACTING_EVENT_TYPES = [
   'RulingRecorded',
+  'RulingConfirmed',
   'ApplicationSubmitted',
   'ApplicationWithdrawn',
 ] as const;

@@ -24,9 +24,38 @@ export type RulingRecorded = DomainEvent<
     rationale: string;
     registrationNumber: string | null;
     effect: RulingEffect;
+    /**
+     * Present on heavy rulings only: the effect waits for a second secretariat user's RulingConfirmed. Absent on
+     * every other ruling, and on rulings recorded before four eyes existed, which took effect when recorded.
+     */
+    confirmation?: 'REQUIRED';
+    /** The `sub` who recorded a ruling that needs confirmation: the one person who may not confirm it. */
+    proposedBy?: string;
   }
 >;
-export type MeetingEvent = MeetingScheduled | RulingRecorded;
+/**
+ * The second pair of eyes on a heavy ruling. It repeats the ruling (effect included) so that its reactions, like a
+ * RulingRecorded's, are a pure function of this one event.
+ */
+export type RulingConfirmed = DomainEvent<
+  'RulingConfirmed',
+  {
+    rulingId: string;
+    meetingId: string;
+    meetingNumber: number;
+    decidedOn: string;
+    subject: RulingSubject;
+    decision: Decision;
+    rationale: string;
+    registrationNumber: string | null;
+    effect: RulingEffect;
+    proposedBy: string;
+    confirmedBy: string;
+    /** Instant (ISO-8601 UTC) of the confirmation; the effect keeps the meeting's date as its business date. */
+    confirmedAt: string;
+  }
+>;
+export type MeetingEvent = MeetingScheduled | RulingRecorded | RulingConfirmed;
 
 export type ScheduleMeeting = Command<
   'ScheduleMeeting',
@@ -43,12 +72,27 @@ export type RecordRuling = Command<
     effect: RulingEffect;
   }
 >;
-export type MeetingCommand = ScheduleMeeting | RecordRuling;
+export type ConfirmRuling = Command<'ConfirmRuling', { rulingId: string }>;
+export type MeetingCommand = ScheduleMeeting | RecordRuling | ConfirmRuling;
+
+/**
+ * Decisions whose effect takes a registration off a list: one secretariat user records them, a different one
+ * must confirm them before they act ([D], issue 5 "four eyes").
+ */
+export const FOUR_EYES_DECISIONS: readonly Decision[] = ['REVOKE', 'AUDIT_BODY_DELIST'];
+
+export const requiresConfirmation = (decision: Decision): boolean => FOUR_EYES_DECISIONS.includes(decision);
+
+/** `NONE`: effective when recorded; `PENDING`: waiting for its second pair of eyes; `CONFIRMED`: effective. */
+export type RulingConfirmationStatus = 'NONE' | 'PENDING' | 'CONFIRMED';
 
 export interface RulingSummary {
   readonly rulingId: string;
   readonly subjectKey: string;
   readonly decision: Decision;
+  readonly confirmation: RulingConfirmationStatus;
+  /** The recorded ruling, kept so that a confirmation can repeat it. */
+  readonly recorded: RulingRecorded['data'];
 }
 
 export type MeetingState =
@@ -140,13 +184,58 @@ function decide(command: MeetingCommand, state: MeetingState, context: CommandCo
             rationale,
             registrationNumber: command.data.registrationNumber,
             effect: command.data.effect,
+            ...(requiresConfirmation(command.data.decision)
+              ? { confirmation: 'REQUIRED' as const, proposedBy: context.actor.sub }
+              : {}),
           },
         },
       ];
     }
+    case 'ConfirmRuling':
+      return [confirm(state, command.data.rulingId, context)];
     default:
       return assertNever(command);
   }
+}
+
+function confirm(state: MeetingState, rulingId: string, context: CommandContext): RulingConfirmed {
+  if (state.status === 'none') throw new DomainError('MEETING.NOT_FOUND', 'No such meeting', 'not_found');
+  const ruling = state.rulings.find((r) => r.rulingId === rulingId);
+  if (ruling === undefined) {
+    throw new DomainError('RULING.NOT_FOUND', `Meeting ${state.number} recorded no such ruling`, 'not_found');
+  }
+  if (ruling.confirmation === 'NONE') {
+    throw new DomainError(
+      'RULING.CONFIRMATION_NOT_REQUIRED',
+      `A ${ruling.decision} ruling takes effect when recorded; only ${FOUR_EYES_DECISIONS.join(' and ')} are confirmed`,
+    );
+  }
+  if (ruling.confirmation === 'CONFIRMED') {
+    throw new DomainError('RULING.ALREADY_CONFIRMED', 'This ruling was already confirmed', 'conflict', {
+      rulingId,
+    });
+  }
+  if (context.occurredOn < state.heldOn) {
+    throw new DomainError(
+      'RULING.CONFIRMED_BEFORE_MEETING',
+      `Meeting ${state.number} is held on ${state.heldOn}; a confirmation cannot be dated ${context.occurredOn}`,
+    );
+  }
+  const { confirmation: _required, proposedBy, ...recorded } = ruling.recorded;
+  // The guard lets only secretariat tokens here; the rule is repeated so no other edge can bypass it.
+  if (!context.actor.roles.includes('secretariat')) {
+    throw new DomainError('RULING.CONFIRMER_NOT_SECRETARIAT', 'Only the secretariat confirms rulings');
+  }
+  if (proposedBy === undefined || proposedBy === context.actor.sub) {
+    throw new DomainError(
+      'RULING.SELF_CONFIRMATION',
+      'A heavy ruling is confirmed by a different secretariat user than the one who recorded it',
+    );
+  }
+  return {
+    type: 'RulingConfirmed',
+    data: { ...recorded, proposedBy, confirmedBy: context.actor.sub, confirmedAt: context.now },
+  };
 }
 
 function evolve(state: MeetingState, event: MeetingEvent): MeetingState {
@@ -164,8 +253,19 @@ function evolve(state: MeetingState, event: MeetingEvent): MeetingState {
                 rulingId: event.data.rulingId,
                 subjectKey: subjectKeyOf(event.data.subject),
                 decision: event.data.decision,
+                confirmation: event.data.confirmation === 'REQUIRED' ? 'PENDING' : 'NONE',
+                recorded: event.data,
               },
             ],
+          };
+    case 'RulingConfirmed':
+      return state.status === 'none'
+        ? state
+        : {
+            ...state,
+            rulings: state.rulings.map((r) =>
+              r.rulingId === event.data.rulingId ? { ...r, confirmation: 'CONFIRMED' } : r,
+            ),
           };
     default:
       return assertNever(event);

@@ -1,13 +1,20 @@
 import { deciderSpecification } from '@ismap/testing/decider-specification';
 import {
   APPLICATION_ID,
+  AUDIT_BODY_ID,
   MEETING_1,
   SERVICE_ID,
   meetingScheduled,
 } from '@ismap/testing/fixtures/ismap-fixtures';
 import type { Decision } from '../shared/vocabulary';
-import type { MeetingEvent, RecordRuling, RulingRecorded } from './meeting';
-import { meetingDecider, meetingIdFor, subjectKeyOf } from './meeting';
+import type { MeetingEvent, RecordRuling, RulingConfirmed, RulingRecorded } from './meeting';
+import {
+  FOUR_EYES_DECISIONS,
+  meetingDecider,
+  meetingIdFor,
+  requiresConfirmation,
+  subjectKeyOf,
+} from './meeting';
 import type { RulingEffect, RulingSubject } from './ruling-plan';
 
 const spec = deciderSpecification(meetingDecider);
@@ -82,18 +89,28 @@ describe('meeting decider', () => {
     });
 
     it('records the registration number and effect fixed by the ruling plan', () => {
-      const effect: RulingEffect = { kind: 'REVOKE_REGISTRATION', serviceId: SERVICE_ID };
-      const subject: RulingSubject = { kind: 'service', serviceId: SERVICE_ID };
+      const effect: RulingEffect = {
+        kind: 'REGISTER_AUDIT_BODY',
+        auditBodyId: AUDIT_BODY_ID,
+        registrationNumber: 'A21-0001',
+      };
+      const subject: RulingSubject = { kind: 'auditBody', auditBodyId: AUDIT_BODY_ID };
       spec
         .given(scheduled)
-        .when(recordRuling({ rulingId: 'R2', subject, effect, rationale: 'False statement' }, 'REVOKE'))
+        .when(
+          recordRuling(
+            { rulingId: 'R2', subject, effect, rationale: 'Criteria met', registrationNumber: 'A21-0001' },
+            'AUDIT_BODY_REGISTER',
+          ),
+        )
         .then([
           rulingRecorded({
             rulingId: 'R2',
             subject,
             effect,
-            decision: 'REVOKE',
-            rationale: 'False statement',
+            decision: 'AUDIT_BODY_REGISTER',
+            rationale: 'Criteria met',
+            registrationNumber: 'A21-0001',
           }),
         ]);
     });
@@ -137,6 +154,146 @@ describe('meeting decider', () => {
         .given(scheduled)
         .when(recordRuling({ rationale: '   ' }))
         .thenThrows('RULING.RATIONALE_REQUIRED');
+    });
+  });
+  describe('four eyes on heavy rulings (REVOKE, AUDIT_BODY_DELIST)', () => {
+    const RECORDER = { sub: 'tanaka@nisc', roles: ['secretariat'] };
+    const CONFIRMER = { sub: 'yamada@nisc', roles: ['secretariat'] };
+    const CONFIRMED_AT = '2026-11-22T01:02:03.000Z';
+    const onService: RulingSubject = { kind: 'service', serviceId: SERVICE_ID };
+    const revokeEffect: RulingEffect = { kind: 'REVOKE_REGISTRATION', serviceId: SERVICE_ID };
+    const onAuditBody: RulingSubject = { kind: 'auditBody', auditBodyId: AUDIT_BODY_ID };
+    const delistEffect: RulingEffect = { kind: 'DELIST_AUDIT_BODY', auditBodyId: AUDIT_BODY_ID };
+
+    const revoke = recordRuling(
+      { rulingId: 'R2', subject: onService, effect: revokeEffect, rationale: 'False statement' },
+      'REVOKE',
+    );
+    const revokeProposed = rulingRecorded({
+      rulingId: 'R2',
+      subject: onService,
+      effect: revokeEffect,
+      decision: 'REVOKE',
+      rationale: 'False statement',
+      confirmation: 'REQUIRED',
+      proposedBy: RECORDER.sub,
+    });
+    const revokeConfirmed: RulingConfirmed = {
+      type: 'RulingConfirmed',
+      data: {
+        rulingId: 'R2',
+        meetingId: 'M1',
+        meetingNumber: 1,
+        decidedOn: '2021-03-12',
+        subject: onService,
+        decision: 'REVOKE',
+        rationale: 'False statement',
+        registrationNumber: null,
+        effect: revokeEffect,
+        proposedBy: RECORDER.sub,
+        confirmedBy: CONFIRMER.sub,
+        confirmedAt: CONFIRMED_AT,
+      },
+    };
+    const confirm = (rulingId = 'R2') => ({ type: 'ConfirmRuling' as const, data: { rulingId } });
+
+    it('names exactly REVOKE and AUDIT_BODY_DELIST as heavy', () => {
+      expect(FOUR_EYES_DECISIONS).toEqual(['REVOKE', 'AUDIT_BODY_DELIST']);
+      expect(requiresConfirmation('REGISTER')).toBe(false);
+      expect(requiresConfirmation('AUDIT_BODY_REGISTER')).toBe(false);
+    });
+
+    it('given a meeting, when a REVOKE is recorded, then it awaits confirmation and names who proposed it', () => {
+      spec.given(scheduled).when(revoke, { actor: RECORDER }).then([revokeProposed]);
+    });
+
+    it('given a meeting, when an AUDIT_BODY_DELIST is recorded, then it awaits confirmation too', () => {
+      spec
+        .given(scheduled)
+        .when(
+          recordRuling({ rulingId: 'R3', subject: onAuditBody, effect: delistEffect }, 'AUDIT_BODY_DELIST'),
+          { actor: RECORDER },
+        )
+        .then([
+          rulingRecorded({
+            rulingId: 'R3',
+            subject: onAuditBody,
+            effect: delistEffect,
+            decision: 'AUDIT_BODY_DELIST',
+            confirmation: 'REQUIRED',
+            proposedBy: RECORDER.sub,
+          }),
+        ]);
+    });
+
+    it('given a pending REVOKE, when another secretariat user confirms it, then RulingConfirmed repeats the ruling with who and when', () => {
+      spec
+        .given([...scheduled, revokeProposed])
+        .when(confirm(), { actor: CONFIRMER, now: CONFIRMED_AT })
+        .then([revokeConfirmed]);
+    });
+
+    it('given a pending REVOKE, when the user who recorded it confirms it, then RULING.SELF_CONFIRMATION', () => {
+      spec
+        .given([...scheduled, revokeProposed])
+        .when(confirm(), { actor: RECORDER })
+        .thenThrows('RULING.SELF_CONFIRMATION');
+    });
+
+    it('given a pending REVOKE, when a non-secretariat actor confirms it, then it is refused', () => {
+      spec
+        .given([...scheduled, revokeProposed])
+        .when(confirm(), { actor: { sub: 'member@committee', roles: ['committee-member'] } })
+        .thenThrows('RULING.CONFIRMER_NOT_SECRETARIAT');
+    });
+
+    it('given a confirmed REVOKE, when it is confirmed again (by anyone), then RULING.ALREADY_CONFIRMED', () => {
+      spec
+        .given([...scheduled, revokeProposed, revokeConfirmed])
+        .when(confirm(), { actor: { sub: 'kato@nisc', roles: ['secretariat'] } })
+        .thenThrows('RULING.ALREADY_CONFIRMED');
+      spec
+        .given([...scheduled, revokeProposed, revokeConfirmed])
+        .when(confirm(), { actor: RECORDER })
+        .thenThrows('RULING.ALREADY_CONFIRMED');
+    });
+
+    it('given a light ruling, when it is confirmed, then RULING.CONFIRMATION_NOT_REQUIRED', () => {
+      spec
+        .given([...scheduled, rulingRecorded()])
+        .when(confirm('R1'), { actor: CONFIRMER })
+        .thenThrows('RULING.CONFIRMATION_NOT_REQUIRED');
+    });
+
+    it('given a REVOKE recorded before four eyes existed (no confirmation field), when confirmed, then nothing is pending', () => {
+      spec
+        .given([
+          ...scheduled,
+          rulingRecorded({ rulingId: 'R2', subject: onService, effect: revokeEffect, decision: 'REVOKE' }),
+        ])
+        .when(confirm(), { actor: CONFIRMER })
+        .thenThrows('RULING.CONFIRMATION_NOT_REQUIRED');
+    });
+
+    it('given a pending REVOKE, when the confirmation is dated before the meeting, then it is refused', () => {
+      spec
+        .given([...scheduled, revokeProposed])
+        .when(confirm(), { actor: CONFIRMER, occurredOn: '2021-03-11' })
+        .thenThrows('RULING.CONFIRMED_BEFORE_MEETING');
+    });
+
+    it('given no such ruling or no such meeting, then not found', () => {
+      spec.given(scheduled).when(confirm('R404'), { actor: CONFIRMER }).thenThrows('RULING.NOT_FOUND');
+      spec.given([]).when(confirm(), { actor: CONFIRMER }).thenThrows('MEETING.NOT_FOUND');
+    });
+
+    it('given a pending REVOKE, a second REVOKE of the same subject at the same meeting is still refused', () => {
+      spec
+        .given([...scheduled, revokeProposed])
+        .when(recordRuling({ rulingId: 'R9', subject: onService, effect: revokeEffect }, 'REVOKE'), {
+          actor: CONFIRMER,
+        })
+        .thenThrows('RULING.ALREADY_RECORDED');
     });
   });
 });

@@ -3,7 +3,7 @@ import type { ApplicationEvent } from '../applications/application.events';
 import type { AuditBodyCommand } from '../audit-bodies/audit-body';
 import type { ServiceCommand } from '../services/service';
 import { assertNever } from '../shared/messages';
-import type { MeetingEvent } from './meeting';
+import type { MeetingEvent, RulingConfirmed, RulingRecorded } from './meeting';
 
 /** A command that another stream's event makes necessary, with the business date it takes effect on. */
 export type Reaction =
@@ -28,7 +28,8 @@ export type Reaction =
 
 /**
  * The cross-aggregate effects of the programme (docs/adr/0004): a ruling acts on its application, service or
- * audit body; a renewal application marks its service as pending, and its withdrawal ends that.
+ * audit body; a renewal application marks its service as pending, and its withdrawal ends that. A heavy ruling
+ * (REVOKE, AUDIT_BODY_DELIST) acts only through its RulingConfirmed: recorded alone it changes nothing.
  */
 export function reactionsTo(event: MeetingEvent | ApplicationEvent | { readonly type: string }): Reaction[] {
   if (event.type === 'ApplicationSubmitted' && 'data' in event) {
@@ -61,8 +62,13 @@ export function reactionsTo(event: MeetingEvent | ApplicationEvent | { readonly 
       },
     ];
   }
+  if (event.type === 'RulingConfirmed' && 'data' in event) return rulingReactions(event.data);
   if (event.type !== 'RulingRecorded' || !('data' in event)) return [];
-  const ruling = event.data;
+  if (event.data.confirmation === 'REQUIRED') return [];
+  return rulingReactions(event.data);
+}
+
+function rulingReactions(ruling: RulingRecorded['data'] | RulingConfirmed['data']): Reaction[] {
   const on = ruling.decidedOn;
   const decided = (applicationId: string): Reaction => ({
     target: 'application',

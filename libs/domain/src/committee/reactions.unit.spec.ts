@@ -15,7 +15,7 @@ import {
 } from '@ismap/testing/fixtures/ismap-fixtures';
 import type { ApplicationEvent } from '../applications/application.events';
 import type { ApplicationKind, Decision } from '../shared/vocabulary';
-import type { RulingRecorded } from './meeting';
+import type { RulingConfirmed, RulingRecorded } from './meeting';
 import { reactionsTo } from './reactions';
 import type { Reaction } from './reactions';
 import type { RulingEffect, RulingSubject } from './ruling-plan';
@@ -40,6 +40,22 @@ const ruling = (
     registrationNumber,
     effect,
   },
+});
+
+/** A heavy ruling as a second secretariat user confirmed it. */
+const confirmed = (recorded: RulingRecorded): RulingConfirmed => ({
+  type: 'RulingConfirmed',
+  data: {
+    ...recorded.data,
+    proposedBy: 'tanaka@nisc',
+    confirmedBy: 'yamada@nisc',
+    confirmedAt: '2026-11-22T00:00:00.000Z',
+  },
+});
+
+const pending = (recorded: RulingRecorded): RulingRecorded => ({
+  type: 'RulingRecorded',
+  data: { ...recorded.data, confirmation: 'REQUIRED', proposedBy: 'tanaka@nisc' },
 });
 
 /** What every ruling on an application does to it: ApplyRuling, dated on the meeting day. */
@@ -253,11 +269,37 @@ describe('reactionsTo', () => {
       expect(reactionsTo(event)).toEqual([applyRuling(APPLICATION_ID, 'DEFER')]);
     });
 
-    it('revokes the registration with the ruling’s rationale on REVOKE', () => {
-      const event = ruling(
-        'REVOKE',
-        { kind: 'REVOKE_REGISTRATION', serviceId: SERVICE_ID },
-        { kind: 'service', serviceId: SERVICE_ID },
+    it('given a REVOKE awaiting confirmation, then nothing happens to the service', () => {
+      const event = pending(
+        ruling(
+          'REVOKE',
+          { kind: 'REVOKE_REGISTRATION', serviceId: SERVICE_ID },
+          { kind: 'service', serviceId: SERVICE_ID },
+        ),
+      );
+      expect(reactionsTo(event)).toEqual([]);
+    });
+
+    it('given an AUDIT_BODY_DELIST awaiting confirmation, then nothing happens to the audit body', () => {
+      const event = pending(
+        ruling(
+          'AUDIT_BODY_DELIST',
+          { kind: 'DELIST_AUDIT_BODY', auditBodyId: AUDIT_BODY_ID },
+          { kind: 'auditBody', auditBodyId: AUDIT_BODY_ID },
+        ),
+      );
+      expect(reactionsTo(event)).toEqual([]);
+    });
+
+    it('revokes the registration with the ruling’s rationale once the REVOKE is confirmed', () => {
+      const event = confirmed(
+        pending(
+          ruling(
+            'REVOKE',
+            { kind: 'REVOKE_REGISTRATION', serviceId: SERVICE_ID },
+            { kind: 'service', serviceId: SERVICE_ID },
+          ),
+        ),
       );
       expect(reactionsTo(event)).toEqual([
         {
@@ -292,11 +334,15 @@ describe('reactionsTo', () => {
       ]);
     });
 
-    it('delists the audit body with the ruling’s rationale on AUDIT_BODY_DELIST', () => {
-      const event = ruling(
-        'AUDIT_BODY_DELIST',
-        { kind: 'DELIST_AUDIT_BODY', auditBodyId: AUDIT_BODY_ID },
-        { kind: 'auditBody', auditBodyId: AUDIT_BODY_ID },
+    it('delists the audit body with the ruling’s rationale once the AUDIT_BODY_DELIST is confirmed', () => {
+      const event = confirmed(
+        pending(
+          ruling(
+            'AUDIT_BODY_DELIST',
+            { kind: 'DELIST_AUDIT_BODY', auditBodyId: AUDIT_BODY_ID },
+            { kind: 'auditBody', auditBodyId: AUDIT_BODY_ID },
+          ),
+        ),
       );
       expect(reactionsTo(event)).toEqual([
         {
@@ -309,6 +355,16 @@ describe('reactionsTo', () => {
           },
         },
       ]);
+    });
+
+    it('still revokes on a REVOKE recorded before four eyes existed (no confirmation field)', () => {
+      const event = ruling(
+        'REVOKE',
+        { kind: 'REVOKE_REGISTRATION', serviceId: SERVICE_ID },
+        { kind: 'service', serviceId: SERVICE_ID },
+      );
+      expect(reactionsTo(event)).toEqual(reactionsTo(confirmed(pending(event))));
+      expect(reactionsTo(event)).toHaveLength(1);
     });
 
     it('gives the same commands when the same ruling is replayed', () => {
