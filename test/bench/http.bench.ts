@@ -48,6 +48,9 @@ export async function runHttpBenchmark(
     PORT: String(port),
     LOG_LEVEL: 'error',
     REDIS_KEY_PREFIX: `bench-${process.pid}:`,
+    // One client hammering the server on purpose: the per-token and per-IP rate limits would answer 429.
+    RATE_LIMIT_PER_TOKEN: '0',
+    RATE_LIMIT_PER_IP: '0',
   };
   const server = spawn(process.execPath, [join(ROOT, 'dist/apps/server/src/main.js')], {
     env,

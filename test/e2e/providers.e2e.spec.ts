@@ -153,6 +153,20 @@ describe('POST /providers over HTTP (embedded store, real Redis)', () => {
         'REQUEST.INVALID',
       ],
       [
+        'a field named like an inherited property (valueOf)',
+        () => ({ body: { name: 'X', corporateNumber: corporateNumber(uniqueBase()), valueOf: [1] } }),
+        400,
+        'REQUEST.INVALID',
+      ],
+      [
+        'a nested field named constructor',
+        () => ({
+          body: { name: 'X', corporateNumber: corporateNumber(uniqueBase()), x: { constructor: 1 } },
+        }),
+        400,
+        'REQUEST.INVALID',
+      ],
+      [
         'a 12-digit corporate number',
         () => ({ body: { name: 'X', corporateNumber: '123456789012' } }),
         400,

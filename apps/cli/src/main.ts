@@ -1,6 +1,8 @@
 import { loadConfig } from '@ismap/config';
 import { parseArgs, UsageError } from './args';
 import { demoCommand } from './commands/demo.command';
+import { projectionsCommand } from './commands/projections.command';
+import { rebuildCommand } from './commands/rebuild.command';
 import { tokenCommand } from './commands/token.command';
 
 const USAGE = `usage: npm run -s cli -- <command> [options]
@@ -10,7 +12,13 @@ commands:
         print one signed bearer token (dev mode: signed with the key in DATA_DIR)
         roles: secretariat, ipa-reviewer, committee-member, audit-body (--org auditBodyId),
                csp (--org providerId), agency
-  demo  enter the 2021 ISMAP list (20 services, shared/data) through the command bus; idempotent`;
+  demo  enter the 2021 ISMAP list (20 services, shared/data) through the command bus; idempotent
+  projections
+        each projection's version, live generation, checkpoint, lag (log positions behind) and parked events
+  projections retry [NAME]   (also: projections --retry NAME|all)
+        replay parked events through evolve; those that now succeed are applied and unparked (exit 1 if any stay)
+  rebuild [NAME]             (also: rebuild --projection NAME)
+        build a new generation from the start of the log while the live one serves, then switch to it`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -21,6 +29,10 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'demo':
       await demoCommand(args, loadConfig(), (line) => process.stdout.write(`${line}\n`));
       return 0;
+    case 'projections':
+      return projectionsCommand(argv.slice(1), loadConfig(), (line) => process.stdout.write(`${line}\n`));
+    case 'rebuild':
+      return rebuildCommand(argv.slice(1), loadConfig(), (line) => process.stdout.write(`${line}\n`));
     case undefined:
     case 'help':
     case '--help':

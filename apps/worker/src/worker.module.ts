@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ProjectionsService } from './projections.service';
 import { ReactionsService } from './reactions.service';
 
 /**
@@ -6,7 +7,7 @@ import { ReactionsService } from './reactions.service';
  * the composition root (worker or server main).
  */
 @Module({
-  providers: [ReactionsService],
-  exports: [ReactionsService],
+  providers: [ReactionsService, ProjectionsService],
+  exports: [ReactionsService, ProjectionsService],
 })
 export class WorkerModule {}

@@ -1,3 +1,4 @@
+import type { ArgumentMetadata } from '@nestjs/common';
 import { ValidationPipe } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
 import type { FieldError } from './problem';
@@ -13,9 +14,39 @@ function flatten(errors: readonly ValidationError[], parent = ''): FieldError[] 
   });
 }
 
+/**
+ * Names every object inherits (`valueOf`, `constructor`, `toString`…). class-transformer's instances answer to them,
+ * so the whitelist would let a body field of that name through unnoticed: refuse them outright, at any depth.
+ */
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+function inheritedNames(value: unknown, path: string, found: FieldError[], depth = 0): void {
+  if (value === null || typeof value !== 'object' || depth > 32) return;
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    const field = path === '' ? key : `${path}.${key}`;
+    if (INHERITED.has(key)) found.push({ field, messages: [`${field} is not a field of this request`] });
+    inheritedNames(child, field, found, depth + 1);
+  }
+}
+
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      const found: FieldError[] = [];
+      inheritedNames(value, '', found);
+      if (found.length > 0) {
+        throw new ProblemException(
+          problem(400, 'REQUEST.INVALID', 'The request body is not valid', { errors: found }),
+        );
+      }
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Whitelist + forbid unknown fields; every field error is listed, none of the values is echoed. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,

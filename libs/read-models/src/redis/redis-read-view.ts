@@ -1,0 +1,127 @@
+import type { Redis } from 'ioredis';
+import type { Position } from '@ismap/event-store';
+import type { Doc } from '../projection';
+import type { IndexEntry, RangeOptions, ReadView } from '../read-view';
+import type { GenerationKeys, ProjectionKeys } from './keys';
+import { parseGeneration, projectionKeys } from './keys';
+
+export interface RedisReadViewOptions {
+  /**
+   * How long the live generation is remembered. A rebuild deletes the previous generation only after
+   * `REBUILD_READER_GRACE_MS`, which must stay above this.
+   */
+  readonly cacheMs?: number;
+}
+
+/** Milliseconds a view may keep reading a generation after a switch: keep below REBUILD_READER_GRACE_MS. */
+export const VIEW_GENERATION_CACHE_MS = 250;
+
+/** A projection's live generation in Redis, for queries. Before the first generation exists every read is empty. */
+export class RedisReadView implements ReadView {
+  private readonly keys: ProjectionKeys;
+  private readonly cacheMs: number;
+  private cached: { readonly keys: GenerationKeys | undefined; readonly until: number } | undefined;
+  private resolving: Promise<GenerationKeys | undefined> | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    projectionName: string,
+    options: RedisReadViewOptions = {},
+  ) {
+    this.keys = projectionKeys(prefix, projectionName);
+    this.cacheMs = options.cacheMs ?? VIEW_GENERATION_CACHE_MS;
+  }
+
+  async get(collection: string, id: string): Promise<Doc | undefined> {
+    const generation = await this.generation();
+    if (generation === undefined) return undefined;
+    return parse(await this.redis.hget(generation.collection(collection), id));
+  }
+
+  async getMany(collection: string, ids: readonly string[]): Promise<(Doc | undefined)[]> {
+    const generation = await this.generation();
+    if (generation === undefined || ids.length === 0) return ids.map(() => undefined);
+    const values = await this.redis.hmget(generation.collection(collection), ...ids);
+    return values.map(parse);
+  }
+
+  async all(collection: string): Promise<Doc[]> {
+    const generation = await this.generation();
+    if (generation === undefined) return [];
+    const values = await this.redis.hvals(generation.collection(collection));
+    return values.map((value) => JSON.parse(value) as Doc);
+  }
+
+  async range(index: string, { after, limit, direction = 'forwards' }: RangeOptions): Promise<IndexEntry[]> {
+    const generation = await this.generation();
+    if (generation === undefined || limit <= 0) return [];
+    const key = generation.index(index);
+    const reply =
+      direction === 'forwards'
+        ? await this.redis.zrangebyscore(
+            key,
+            after === undefined ? '-inf' : `(${after}`,
+            '+inf',
+            'WITHSCORES',
+            'LIMIT',
+            0,
+            limit,
+          )
+        : await this.redis.zrevrangebyscore(
+            key,
+            after === undefined ? '+inf' : `(${after}`,
+            '-inf',
+            'WITHSCORES',
+            'LIMIT',
+            0,
+            limit,
+          );
+    const entries: IndexEntry[] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      entries.push({ member: reply[i]!, score: Number(reply[i + 1]) });
+    }
+    return entries;
+  }
+
+  async counter(name: string): Promise<number> {
+    const generation = await this.generation();
+    if (generation === undefined) return 0;
+    const value = await this.redis.hget(generation.counters, name);
+    return value === null ? 0 : Number(value);
+  }
+
+  /** The position the live generation has applied (read-your-writes compares X-Min-Log-Position with it). */
+  async checkpoint(): Promise<Position | undefined> {
+    const generation = await this.generation();
+    if (generation === undefined) return undefined;
+    return (await this.redis.get(generation.checkpoint)) ?? undefined;
+  }
+
+  /** The generation queries read now (as cached). */
+  async liveGeneration(): Promise<number | undefined> {
+    return (await this.generation())?.generation;
+  }
+
+  private async generation(): Promise<GenerationKeys | undefined> {
+    const cached = this.cached;
+    if (cached !== undefined && Date.now() < cached.until) return cached.keys;
+    // Concurrent queries share one lookup.
+    this.resolving ??= this.redis
+      .get(this.keys.live)
+      .then((value) => {
+        const generation = parseGeneration(value);
+        const keys = generation === undefined ? undefined : this.keys.generation(generation);
+        this.cached = { keys, until: Date.now() + this.cacheMs };
+        return keys;
+      })
+      .finally(() => {
+        this.resolving = undefined;
+      });
+    return this.resolving;
+  }
+}
+
+function parse(value: string | null | undefined): Doc | undefined {
+  return value === null || value === undefined ? undefined : (JSON.parse(value) as Doc);
+}

@@ -1,0 +1,193 @@
+/**
+ * `npm run bench:projections`: a full rebuild of every projection of PROJECTIONS from the embedded store, into
+ * memory (one pass over the log, the time-travel path) and into Redis (`cli rebuild`: one new generation per
+ * projection, all fed from one subscription, switched live at the end), for logs of 100,000 and 1,000,000 generated events of
+ * realistic size. A benchmark, not a test: it prints numbers and asserts nothing.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import { SqliteEventStore } from '../../libs/event-store/src';
+import type { EventStore, RecordedEvent } from '../../libs/event-store/src';
+import { MemoryReadModel, PROJECTIONS, globEscape, rebuildProjections } from '../../libs/read-models/src';
+import type { Projection } from '../../libs/read-models/src';
+import { appendRealisticLog } from '../../libs/read-models/src/runner/testing/realistic-log';
+
+export interface ProjectionsBenchmarkOptions {
+  readonly sizes?: readonly number[];
+  readonly redisUrl?: string;
+  readonly projections?: readonly Projection[];
+  readonly log?: (line: string) => void;
+}
+
+export interface ProjectionsBenchmarkRow {
+  readonly events: number;
+  readonly target: 'memory' | 'redis';
+  readonly projections: number;
+  readonly durationMs: number;
+  readonly eventsPerSecond: number;
+  /** Event applications (an event counts once per projection that wants it). */
+  readonly applications: number;
+}
+
+export interface ProjectionsBenchmarkResult {
+  readonly cores: number;
+  readonly cpuModel: string;
+  /** Average stored event size (type + data + metadata JSON), bytes. */
+  readonly averageEventBytes: number;
+  readonly rows: readonly ProjectionsBenchmarkRow[];
+  readonly memoryEventsPerSecond: number;
+  readonly redisEventsPerSecond: number;
+}
+
+const PAGE = 5000;
+
+async function rebuildInMemory(store: EventStore, projections: readonly Projection[]) {
+  const models = projections.map(() => new MemoryReadModel());
+  const wants = projections.map((p) => (p.eventTypes === undefined ? undefined : new Set(p.eventTypes)));
+  let applications = 0;
+  let events = 0;
+  let bytes = 0;
+  let from: string | undefined;
+  for (;;) {
+    const page: RecordedEvent[] = await store.readAll({
+      ...(from === undefined ? {} : { fromPosition: from }),
+      maxCount: PAGE,
+    });
+    for (const event of page) {
+      events += 1;
+      if (events % 97 === 0) bytes += JSON.stringify([event.type, event.data, event.metadata]).length;
+      projections.forEach((projection, i) => {
+        if (wants[i]?.has(event.type) === false) return;
+        applications += 1;
+        projection.evolve(models[i]!, event);
+      });
+    }
+    const last = page[page.length - 1];
+    if (last === undefined || page.length < PAGE) break;
+    from = String(BigInt(last.position) + 1n);
+  }
+  return { applications, averageEventBytes: Math.round(bytes / Math.max(1, Math.floor(events / 97))) };
+}
+
+async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', 5000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+export async function runProjectionsBenchmark(
+  options: ProjectionsBenchmarkOptions = {},
+): Promise<ProjectionsBenchmarkResult> {
+  const sizes = options.sizes ?? [100_000, 1_000_000];
+  const projections = options.projections ?? PROJECTIONS;
+  const say = options.log ?? ((line: string) => console.log(line));
+  const redis = new Redis(options.redisUrl ?? process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+  const rows: ProjectionsBenchmarkRow[] = [];
+  let averageEventBytes = 0;
+  try {
+    for (const size of sizes) {
+      const directory = mkdtempSync(join(tmpdir(), 'ismap-bench-projections-'));
+      const store = await SqliteEventStore.open({
+        file: join(directory, 'events.db'),
+        subscriptionPageSize: 1000,
+      });
+      const prefix = `bench-projections-${process.pid}-${size}:`;
+      try {
+        let t0 = performance.now();
+        await appendRealisticLog(store, size, { seed: size });
+        say(`generated ${size.toLocaleString('en-US')} events in ${Math.round(performance.now() - t0)} ms`);
+
+        t0 = performance.now();
+        const memory = await rebuildInMemory(store, projections);
+        let ms = performance.now() - t0;
+        averageEventBytes = memory.averageEventBytes;
+        rows.push({
+          events: size,
+          target: 'memory',
+          projections: projections.length,
+          durationMs: Math.round(ms),
+          eventsPerSecond: Math.round((size / ms) * 1000),
+          applications: memory.applications,
+        });
+        say(`memory: ${rows[rows.length - 1]!.eventsPerSecond} events/s`);
+
+        t0 = performance.now();
+        const outcomes = await rebuildProjections({
+          store,
+          redis,
+          keyPrefix: prefix,
+          projections,
+          maxBatch: 1000,
+          readerGraceMs: 0,
+        });
+        ms = performance.now() - t0;
+        const results = outcomes.map((outcome) => {
+          if (!outcome.ok) throw outcome.error;
+          return outcome.result;
+        });
+        rows.push({
+          events: size,
+          target: 'redis',
+          projections: projections.length,
+          durationMs: Math.round(ms),
+          eventsPerSecond: Math.round((size / ms) * 1000),
+          applications: results.reduce((sum, r) => sum + r.applied, 0),
+        });
+        say(`redis: ${rows[rows.length - 1]!.eventsPerSecond} events/s`);
+      } finally {
+        await store.close();
+        await deletePrefix(redis, prefix);
+        rmSync(directory, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await redis.quit();
+  }
+  const worst = (target: 'memory' | 'redis') =>
+    Math.min(...rows.filter((row) => row.target === target).map((row) => row.eventsPerSecond));
+  return {
+    cores: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    averageEventBytes,
+    rows,
+    memoryEventsPerSecond: worst('memory'),
+    redisEventsPerSecond: worst('redis'),
+  };
+}
+
+/** A Markdown table, for the console and for BENCHMARKS.md. */
+export function formatProjectionsBenchmark(result: ProjectionsBenchmarkResult): string {
+  return [
+    `Machine: ${result.cores} cores (${result.cpuModel}), Node ${process.version}; ` +
+      `average event ${result.averageEventBytes} bytes of JSON`,
+    '',
+    '| log events | into | projections | applications | seconds | events/s |',
+    '|---|---|---|---|---|---|',
+    ...result.rows.map(
+      (row) =>
+        `| ${row.events.toLocaleString('en-US')} | ${row.target} | ${row.projections} | ` +
+        `${row.applications.toLocaleString('en-US')} | ${(row.durationMs / 1000).toFixed(1)} | ` +
+        `${row.eventsPerSecond.toLocaleString('en-US')} |`,
+    ),
+  ].join('\n');
+}
+
+if (require.main === module) {
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => Number.isSafeInteger(n) && n > 0);
+  runProjectionsBenchmark(sizes.length > 0 ? { sizes } : {}).then(
+    (result) => console.log(formatProjectionsBenchmark(result)),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}
