@@ -21,13 +21,14 @@ commands:
         build a new generation from the start of the log while the live one serves, then switch to it`;
 
 async function main(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv);
-  switch (args.command) {
+  // Each command reads its own arguments: `projections retry NAME` takes words, `token` takes flags.
+  const command = argv[0];
+  switch (command) {
     case 'token':
-      process.stdout.write(`${await tokenCommand(args, loadConfig())}\n`);
+      process.stdout.write(`${await tokenCommand(parseArgs(argv), loadConfig())}\n`);
       return 0;
     case 'demo':
-      await demoCommand(args, loadConfig(), (line) => process.stdout.write(`${line}\n`));
+      await demoCommand(parseArgs(argv), loadConfig(), (line) => process.stdout.write(`${line}\n`));
       return 0;
     case 'projections':
       return projectionsCommand(argv.slice(1), loadConfig(), (line) => process.stdout.write(`${line}\n`));
@@ -37,9 +38,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'help':
     case '--help':
       process.stdout.write(`${USAGE}\n`);
-      return args.command === undefined ? 2 : 0;
+      return command === undefined ? 2 : 0;
     default:
-      throw new UsageError(`unknown command: ${args.command}`);
+      throw new UsageError(`unknown command: ${command}`);
   }
 }
 

@@ -10,7 +10,13 @@ import {
   serviceStreamName,
 } from '@ismap/domain';
 import type { RecordedEvent } from '@ismap/event-store';
-import { deriveEventId, EVENT_STORE, WrongExpectedVersionError, type EventStore } from '@ismap/event-store';
+import {
+  deriveEventId,
+  EVENT_STORE,
+  EventIdConflictError,
+  WrongExpectedVersionError,
+  type EventStore,
+} from '@ismap/event-store';
 import { handleCommand } from '../commands/handle-command';
 
 export const REACTION_ACTOR = { sub: 'system:reactions', roles: ['system'] } as const;
@@ -87,8 +93,10 @@ export class ReactionRunner {
             return;
         }
       } catch (error) {
-        // Another runner (inline or process manager) appended first: re-reading finds its command id.
-        if (error instanceof WrongExpectedVersionError && attempt < MAX_CONFLICT_RETRIES) continue;
+        // Another runner appended first (the embedded store reports the same derived event id recorded at another
+        // instant as a conflict): re-reading finds its command id and returns its result.
+        const raced = error instanceof WrongExpectedVersionError || error instanceof EventIdConflictError;
+        if (raced && attempt < MAX_CONFLICT_RETRIES) continue;
         this.logger.error(
           { err: error, eventId: cause.id, reaction: reaction.command.type },
           'reaction failed',
