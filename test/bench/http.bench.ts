@@ -1,9 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { startBuiltServer } from './built-server';
 import { corporateNumberCheckDigit } from '../../libs/domain/src/providers/corporate-number';
 
 export interface HttpBenchmarkResult {
@@ -18,19 +17,6 @@ export interface HttpBenchmarkResult {
   readonly errors: number;
 }
 
-const ROOT = resolve(__dirname, '../../..');
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
 /**
  * `POST /providers` over HTTP against the built server in its own process (API + worker, embedded store with
  * fsync), each request a new provider so every one appends an event.
@@ -41,43 +27,12 @@ export async function runHttpBenchmark(
   const connections = options.connections ?? 32;
   const durationSeconds = options.durationSeconds ?? 10;
   const dataDir = mkdtempSync(join(tmpdir(), 'ismap-bench-http-'));
-  const port = await freePort();
-  const env = {
-    ...process.env,
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    LOG_LEVEL: 'error',
-    REDIS_KEY_PREFIX: `bench-${process.pid}:`,
-    // One client hammering the server on purpose: the per-token and per-IP rate limits would answer 429.
-    RATE_LIMIT_PER_TOKEN: '0',
-    RATE_LIMIT_PER_IP: '0',
-  };
-  const server = spawn(process.execPath, [join(ROOT, 'dist/apps/server/src/main.js')], {
-    env,
-    stdio: 'inherit',
-  });
+  const server = await startBuiltServer(dataDir, 'http');
   try {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error('server did not become ready');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const token = spawnSync(
-      process.execPath,
-      [join(ROOT, 'dist/apps/cli/src/main.js'), 'token', '--role', 'secretariat'],
-      {
-        env,
-        encoding: 'utf8',
-      },
-    ).stdout.trim();
+    const token = server.token('secretariat');
     let counter = 0;
     const result = await autocannon({
-      url: `http://127.0.0.1:${port}/providers`,
+      url: `${server.baseUrl}/providers`,
       connections,
       duration: durationSeconds,
       requests: [
@@ -110,8 +65,7 @@ export async function runHttpBenchmark(
       errors: result.errors,
     };
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((done) => server.once('exit', done));
+    await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

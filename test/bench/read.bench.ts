@@ -2,11 +2,9 @@
  * The read side's benchmarks: the `asOf` list (a replay of the log into memory) over 100,000 events, and
  * `GET /lists/ismap` requests/s at 64 connections against the built server with its projections caught up.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { SqliteEventStore } from '../../libs/event-store/src';
@@ -16,6 +14,7 @@ import {
   registrationsProjection,
   replayInMemory,
 } from '../../libs/read-models/src';
+import { startBuiltServer } from './built-server';
 import { appendRealisticLog } from '../../libs/read-models/src/runner/testing/realistic-log';
 
 export interface ReadBenchmarkResult {
@@ -27,19 +26,6 @@ export interface ReadBenchmarkResult {
   readonly listP50Ms: number;
   readonly listP99Ms: number;
   readonly listNon2xx: number;
-}
-
-const ROOT = resolve(__dirname, '../../..');
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
 }
 
 export async function runReadBenchmark(
@@ -71,26 +57,12 @@ export async function runReadBenchmark(
   }
   timings.sort((a, b) => a - b);
 
-  const port = await freePort();
-  const env = {
-    ...process.env,
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    LOG_LEVEL: 'error',
-    REDIS_KEY_PREFIX: `bench-read-${process.pid}:`,
-    // One client hammering the server on purpose: the per-token and per-IP rate limits would answer 429.
-    RATE_LIMIT_PER_TOKEN: '0',
-    RATE_LIMIT_PER_IP: '0',
-  };
-  const server = spawn(process.execPath, [join(ROOT, 'dist/apps/server/src/main.js')], {
-    env,
-    stdio: 'inherit',
-  });
+  const server = await startBuiltServer(dataDir, 'read');
   try {
     const deadline = Date.now() + 120_000;
     for (;;) {
       // Caught up: the projections have applied the whole generated log.
-      const ok = await fetch(`http://127.0.0.1:${port}/lists/ismap`, {
+      const ok = await fetch(`${server.baseUrl}/lists/ismap`, {
         headers: { 'x-min-log-position': head },
       }).then(
         (r) => r.ok,
@@ -101,7 +73,7 @@ export async function runReadBenchmark(
       await new Promise((r) => setTimeout(r, 200));
     }
     const result = await autocannon({
-      url: `http://127.0.0.1:${port}/lists/ismap`,
+      url: `${server.baseUrl}/lists/ismap`,
       connections: 64,
       duration: 10,
     });
@@ -116,8 +88,7 @@ export async function runReadBenchmark(
       listNon2xx: result.non2xx,
     };
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((done) => server.once('exit', done));
+    await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,68 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../../..');
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+export interface BuiltServer {
+  readonly baseUrl: string;
+  /** A dev token from the CLI, signed with the server's key. */
+  token(role: string): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The built product (`dist/`, API + worker in one process) on a free port, for benchmarks: one client hammers it
+ * on purpose, so its rate limits are off.
+ */
+export async function startBuiltServer(dataDir: string, name: string): Promise<BuiltServer> {
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    LOG_LEVEL: 'error',
+    REDIS_KEY_PREFIX: `bench-${name}-${process.pid}:`,
+    RATE_LIMIT_PER_TOKEN: '0',
+    RATE_LIMIT_PER_IP: '0',
+  };
+  const server = spawn(process.execPath, [join(ROOT, 'dist/apps/server/src/main.js')], {
+    env,
+    stdio: 'inherit',
+  });
+  const exited = new Promise((done) => server.once('exit', done));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  while (
+    !(await fetch(`${baseUrl}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
+    if (Date.now() > deadline) throw new Error('server did not become ready');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    baseUrl,
+    token: (role) =>
+      spawnSync(process.execPath, [join(ROOT, 'dist/apps/cli/src/main.js'), 'token', '--role', role], {
+        env,
+        encoding: 'utf8',
+      }).stdout.trim(),
+    stop: async () => {
+      server.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
