@@ -194,6 +194,83 @@ describe('read side over HTTP after the 2021 demo (embedded store, real Redis, p
     expect((meeting.json['agenda'] as unknown[]).length).toBe(10);
   });
 
+  it('the current list follows a new registration at once (the cached answer is per read-model version)', async () => {
+    expect((await get('/lists/ismap')).json['count']).toBe(0);
+    const csp = await token('csp', 'P' + '0'.repeat(13));
+    const secretariat = await token('secretariat');
+    const reviewer = await token('ipa-reviewer');
+    const provider = await http(baseUrl, 'POST', '/providers', {
+      token: secretariat,
+      body: {
+        name: '現行一覧試験株式会社',
+        corporateNumber: `${corporateNumberCheckDigit('600000000006')}600000000006`,
+      },
+    });
+    const providerId = String(provider.json['providerId']);
+    const owner = await token('csp', providerId);
+    const auditBodies = (await get('/audit-bodies')).json['entries'] as Array<{ registrationNumber: string }>;
+    expect(auditBodies.length).toBeGreaterThan(0);
+    const auditBodyId = (
+      await app
+        .get<EventStore>(EVENT_STORE)
+        .readAll({ filter: { eventTypePrefixes: ['AuditBodyRegistered'] } })
+    )[0]?.data['auditBodyId'] as string;
+    const submitted = await http(baseUrl, 'POST', '/applications', {
+      token: owner,
+      body: {
+        kind: 'NEW',
+        track: 'ISMAP',
+        serviceName: '現行一覧試験クラウド',
+        serviceModel: 'SaaS',
+        scope: { description: 'Whole service', regions: ['Tokyo'] },
+        auditBodyId,
+        auditPeriod: { start: '2025-04-01', end: '2026-03-31' },
+        auditReportDate: '2026-05-01',
+        submittedOn: '2026-05-10',
+        excludedObjectives: [],
+      },
+    });
+    expect(submitted.status).toBe(201);
+    const applicationId = String(submitted.json['applicationId']);
+    const meeting = await http(baseUrl, 'POST', '/committee/meetings', {
+      token: secretariat,
+      body: { number: 40, heldOn: '2026-09-01' },
+    });
+    expect(
+      (
+        await http(baseUrl, 'POST', `/applications/${applicationId}/accept`, {
+          token: reviewer,
+          body: { acceptedOn: '2026-05-20' },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await http(baseUrl, 'POST', `/applications/${applicationId}/refer`, {
+          token: reviewer,
+          body: { meetingId: meeting.json['meetingId'], occurredOn: '2026-08-01' },
+        })
+      ).status,
+    ).toBe(200);
+    const ruling = await http(
+      baseUrl,
+      'POST',
+      `/committee/meetings/${String(meeting.json['meetingId'])}/rulings`,
+      {
+        token: secretariat,
+        body: { subject: { applicationId }, decision: 'REGISTER', rationale: 'Meets the requirements' },
+      },
+    );
+    expect(ruling.status).toBe(201);
+    const now = await http(baseUrl, 'GET', '/lists/ismap', {
+      headers: { 'x-min-log-position': ruling.headers.get('x-log-position') ?? '' },
+    });
+    expect((now.json['entries'] as Array<{ serviceName: string }>).map((e) => e.serviceName)).toEqual([
+      '現行一覧試験クラウド',
+    ]);
+    expect(csp).not.toBe(owner);
+  });
+
   it('X-Min-Log-Position: a read waits for the write it names (read-your-writes)', async () => {
     const secretariat = await token('secretariat');
     const created = await http(baseUrl, 'POST', '/providers', {

@@ -36,11 +36,18 @@ export interface ListResponse<T> {
 }
 
 const REGISTRATIONS = 'registrations';
+const CACHED_ANSWERS = 16;
 
 /** The public lists (DOMAIN.md "Lists"): anyone may read them, with public fields only. */
 @ApiTags('lists')
 @Controller()
 export class ListsController {
+  /**
+   * Today's lists, computed once per change of the read model: the public list is read far more often than it
+   * changes, and every answer for the same read model version and date is the same.
+   */
+  private readonly answers = new Map<string, PublicListEntry[]>();
+
   constructor(
     private readonly readModels: ReadModels,
     private readonly clock: Clock,
@@ -100,8 +107,10 @@ export class ListsController {
     minPosition: string | undefined,
     reply: FastifyReply,
   ): Promise<ListResponse<PublicListEntry> | string> {
-    const { view, date } = await this.viewFor(query, minPosition);
-    const entries = await publicListEntries(view, track, date);
+    const { view, date, live } = await this.viewFor(query, minPosition);
+    const entries = live
+      ? await this.cachedList(track, date, view)
+      : await publicListEntries(view, track, date);
     if (query.format === 'csv') {
       const name = `${track === 'ISMAP' ? 'ismap' : 'ismap-liu'}-list-${date}.csv`;
       void reply
@@ -112,21 +121,34 @@ export class ListsController {
     return { list: track, asOf: date, atPosition: query.atPosition ?? null, count: entries.length, entries };
   }
 
+  private async cachedList(track: Track, date: string, view: ReadView): Promise<PublicListEntry[]> {
+    const before = await this.readModels.stamp(REGISTRATIONS);
+    const cached = this.answers.get(`${track}|${date}|${before}`);
+    if (cached !== undefined) return cached;
+    const entries = await publicListEntries(view, track, date);
+    // Kept only when the read model did not move while it was read: a cached answer is exactly that version's.
+    if ((await this.readModels.stamp(REGISTRATIONS)) === before) {
+      if (this.answers.size >= CACHED_ANSWERS) this.answers.clear();
+      this.answers.set(`${track}|${date}|${before}`, entries);
+    }
+    return entries;
+  }
+
   /** Live read model for today; a replay of the log for another date or position. */
   private async viewFor(
     query: ListQuery,
     minPosition: string | undefined,
-  ): Promise<{ view: ReadView; date: string }> {
+  ): Promise<{ view: ReadView; date: string; live: boolean }> {
     const today = tokyoDateOf(this.clock.now());
     const date = query.asOf ?? today;
     if (query.asOf === undefined && query.atPosition === undefined) {
       await this.readModels.waitFor(minPosition, [REGISTRATIONS]);
-      return { view: this.readModels.live(REGISTRATIONS), date };
+      return { view: this.readModels.live(REGISTRATIONS), date, live: true };
     }
     const point: { asOf?: string; atPosition?: Position } = {
       ...(query.asOf === undefined ? {} : { asOf: query.asOf }),
       ...(query.atPosition === undefined ? {} : { atPosition: query.atPosition }),
     };
-    return { view: await this.readModels.replayed(REGISTRATIONS, point), date };
+    return { view: await this.readModels.replayed(REGISTRATIONS, point), date, live: false };
   }
 }

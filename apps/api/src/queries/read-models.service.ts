@@ -45,6 +45,17 @@ export class ReadModels {
     return view;
   }
 
+  /**
+   * Changes whenever the live read model of `name` changes (a new generation or a new checkpoint): a cache key
+   * for answers computed from it.
+   */
+  async stamp(name: string): Promise<string> {
+    const keys = projectionKeys(this.config.redisKeyPrefix, this.projection(name).name);
+    const generation = await readLiveGeneration(this.redis, keys);
+    if (generation === undefined) return 'none';
+    return `${generation}:${(await readCheckpoint(this.redis, keys.generation(generation))) ?? ''}`;
+  }
+
   /** The projection replayed in memory as decided by `asOf` and/or as recorded at `atPosition`. */
   async replayed(name: string, point: { asOf?: string; atPosition?: Position }): Promise<ReadView> {
     return memoryView(await replayInMemory(this.store, this.projection(name), point));

@@ -17,7 +17,7 @@ import { EVENT_STORE, type EventStore } from '@ismap/event-store';
 import type { CommandMetadata } from '../commands/command-metadata';
 import { handleCommand, loadStream, type CommandResult } from '../commands/handle-command';
 import { newIdFor } from '../commands/ids';
-import { ReactionRunner } from '../reactions/reaction-runner';
+import { newest, ReactionRunner } from '../reactions/reaction-runner';
 import { ApplicationFacts } from './application-facts';
 
 export type ApplicationCommandResult = CommandResult<ApplicationEvent> & { readonly applicationId: string };
@@ -41,7 +41,11 @@ async function onApplication(
     const recorded = await store.readStream(applicationStreamName(applicationId), {
       fromRevision: result.revision - result.events.length + 1,
     });
-    for (const event of recorded) await reactions.react(event, new Date(metadata.now));
+    let position = result.position;
+    for (const event of recorded)
+      position = newest(position, await reactions.react(event, new Date(metadata.now)));
+    // X-Log-Position covers the command's inline effects too, so a read waiting for it sees them.
+    return { ...result, position, applicationId };
   }
   return { ...result, applicationId };
 }

@@ -27,7 +27,7 @@ import {
   type CommandResult,
 } from '../commands/handle-command';
 import { newIdFor } from '../commands/ids';
-import { ReactionRunner } from '../reactions/reaction-runner';
+import { newest, ReactionRunner } from '../reactions/reaction-runner';
 import { reserveNumber } from './reserve-number';
 
 export class ScheduleMeetingCommand {
@@ -151,7 +151,11 @@ export class RecordRulingHandler implements ICommandHandler<RecordRulingCommand,
     }
     if (!result.replayed) {
       const [event] = await this.store.readStream(streamName, { fromRevision: result.revision });
-      if (event !== undefined) await this.reactions.react(event, new Date(metadata.now));
+      if (event !== undefined) {
+        // X-Log-Position covers the ruling's inline effects too, so a read waiting for it sees them.
+        const position = newest(result.position, await this.reactions.react(event, new Date(metadata.now)));
+        return this.resultOf({ ...result, position }, rulingId, registrationNumber);
+      }
     }
     return this.resultOf(result, rulingId, registrationNumber);
   }
@@ -243,7 +247,10 @@ export class ConfirmRulingHandler implements ICommandHandler<ConfirmRulingComman
     );
     if (!result.replayed) {
       const [event] = await this.store.readStream(streamName, { fromRevision: result.revision });
-      if (event !== undefined) await this.reactions.react(event, new Date(metadata.now));
+      if (event !== undefined) {
+        const position = newest(result.position, await this.reactions.react(event, new Date(metadata.now)));
+        return { ...result, position, rulingId };
+      }
     }
     return { ...result, rulingId };
   }

@@ -11,13 +11,20 @@ import {
 } from '@ismap/domain';
 import type { RecordedEvent } from '@ismap/event-store';
 import {
+  comparePositions,
   deriveEventId,
   EVENT_STORE,
   EventIdConflictError,
   WrongExpectedVersionError,
   type EventStore,
+  type Position,
 } from '@ismap/event-store';
 import { handleCommand } from '../commands/handle-command';
+
+/** The later of two positions (the second may be absent). */
+export function newest(a: Position, b: Position | undefined): Position {
+  return b !== undefined && comparePositions(b, a) > 0 ? b : a;
+}
 
 export const REACTION_ACTOR = { sub: 'system:reactions', roles: ['system'] } as const;
 
@@ -45,14 +52,23 @@ export class ReactionRunner {
 
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  async react(event: RecordedEvent, now: Date = new Date()): Promise<void> {
+  /** Applies the event's reactions; returns the newest log position they reached (undefined when there were none). */
+  async react(event: RecordedEvent, now: Date = new Date()): Promise<Position | undefined> {
     const reactions = reactionsTo(event);
+    let newest: Position | undefined;
     for (const [index, reaction] of reactions.entries()) {
-      await this.apply(event, reaction, deriveEventId(`reaction:${event.id}`, index), now);
+      const position = await this.apply(event, reaction, deriveEventId(`reaction:${event.id}`, index), now);
+      if (newest === undefined || comparePositions(position, newest) > 0) newest = position;
     }
+    return newest;
   }
 
-  private async apply(cause: RecordedEvent, reaction: Reaction, commandId: string, now: Date): Promise<void> {
+  private async apply(
+    cause: RecordedEvent,
+    reaction: Reaction,
+    commandId: string,
+    now: Date,
+  ): Promise<Position> {
     const metadata = {
       commandId,
       actor: REACTION_ACTOR,
@@ -65,32 +81,35 @@ export class ReactionRunner {
       try {
         switch (reaction.target) {
           case 'application':
-            await handleCommand(
-              this.store,
-              applicationStreamName(reaction.id),
-              applicationDecider,
-              reaction.command,
-              metadata,
-            );
-            return;
+            return (
+              await handleCommand(
+                this.store,
+                applicationStreamName(reaction.id),
+                applicationDecider,
+                reaction.command,
+                metadata,
+              )
+            ).position;
           case 'service':
-            await handleCommand(
-              this.store,
-              serviceStreamName(reaction.id),
-              serviceDecider,
-              reaction.command,
-              metadata,
-            );
-            return;
+            return (
+              await handleCommand(
+                this.store,
+                serviceStreamName(reaction.id),
+                serviceDecider,
+                reaction.command,
+                metadata,
+              )
+            ).position;
           case 'auditBody':
-            await handleCommand(
-              this.store,
-              auditBodyStreamName(reaction.id),
-              auditBodyDecider,
-              reaction.command,
-              metadata,
-            );
-            return;
+            return (
+              await handleCommand(
+                this.store,
+                auditBodyStreamName(reaction.id),
+                auditBodyDecider,
+                reaction.command,
+                metadata,
+              )
+            ).position;
         }
       } catch (error) {
         // Another runner appended first (the embedded store reports the same derived event id recorded at another
