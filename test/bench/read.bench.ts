@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { REACTING_EVENT_TYPES } from '../../libs/application/src/reactions/reaction-runner';
 import { SqliteEventStore } from '../../libs/event-store/src';
 import {
   publicListEntries,
@@ -35,6 +37,7 @@ export async function runReadBenchmark(
   const dataDir = mkdtempSync(join(tmpdir(), 'ismap-bench-read-'));
   const store = await SqliteEventStore.open({ file: join(dataDir, 'events.sqlite') });
   let head = '0';
+  let reactingHead: string | undefined;
   let asOf = options.asOf ?? '';
   const timings: number[] = [];
   let listedAsOf = 0;
@@ -42,6 +45,12 @@ export async function runReadBenchmark(
     await appendRealisticLog(store, events, { seed: 7 });
     const [last] = await store.readAll({ direction: 'backwards', maxCount: 1 });
     head = last?.position ?? '0';
+    const [lastReacting] = await store.readAll({
+      direction: 'backwards',
+      maxCount: 1,
+      filter: { eventTypePrefixes: [...REACTING_EVENT_TYPES] },
+    });
+    reactingHead = lastReacting?.position;
     if (asOf === '') {
       const registered = await store.readAll({ filter: { eventTypePrefixes: ['ServiceRegistered'] } });
       asOf = registered[Math.floor(registered.length / 2)]?.metadata.occurredOn ?? '2025-01-01';
@@ -71,6 +80,19 @@ export async function runReadBenchmark(
       if (ok) break;
       if (Date.now() > deadline) throw new Error('the projections did not catch up within 120 s');
       await new Promise((r) => setTimeout(r, 200));
+    }
+    // The generated log was written directly, not by commands: the reactions process manager re-derives (and
+    // parks) the effects of its rulings once. Measure the list after that, not during it.
+    const redis = new Redis();
+    try {
+      while (reactingHead !== undefined) {
+        const checkpoint = await redis.get(`bench-read-${process.pid}:checkpoint:reactions`);
+        if (checkpoint !== null && BigInt(checkpoint) >= BigInt(reactingHead)) break;
+        if (Date.now() > deadline) throw new Error('the reactions did not catch up within 120 s');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      redis.disconnect();
     }
     const result = await autocannon({
       url: `${server.baseUrl}/lists/ismap`,

@@ -46,7 +46,7 @@ export class ListsController {
    * Today's lists, computed once per change of the read model: the public list is read far more often than it
    * changes, and every answer for the same read model version and date is the same.
    */
-  private readonly answers = new Map<string, PublicListEntry[]>();
+  private readonly answers = new Map<string, string>();
 
   constructor(
     private readonly readModels: ReadModels,
@@ -106,32 +106,45 @@ export class ListsController {
     query: ListQuery,
     minPosition: string | undefined,
     reply: FastifyReply,
-  ): Promise<ListResponse<PublicListEntry> | string> {
+  ): Promise<string> {
     const { view, date, live } = await this.viewFor(query, minPosition);
-    const entries = live
-      ? await this.cachedList(track, date, view)
-      : await publicListEntries(view, track, date);
-    if (query.format === 'csv') {
+    const format = query.format ?? 'json';
+    const render = async (): Promise<string> => {
+      const entries = await publicListEntries(view, track, date);
+      if (format === 'csv') return listCsv(entries);
+      const body: ListResponse<PublicListEntry> = {
+        list: track,
+        asOf: date,
+        atPosition: query.atPosition ?? null,
+        count: entries.length,
+        entries,
+      };
+      return JSON.stringify(body);
+    };
+    const text = live ? await this.cached(`${track}|${date}|${format}`, render) : await render();
+    if (format === 'csv') {
       const name = `${track === 'ISMAP' ? 'ismap' : 'ismap-liu'}-list-${date}.csv`;
       void reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${name}"`);
-      return listCsv(entries);
+    } else {
+      void reply.header('content-type', 'application/json; charset=utf-8');
     }
-    return { list: track, asOf: date, atPosition: query.atPosition ?? null, count: entries.length, entries };
+    return text;
   }
 
-  private async cachedList(track: Track, date: string, view: ReadView): Promise<PublicListEntry[]> {
+  /** The rendered answer for the live read model's current version, computed at most once per version. */
+  private async cached(key: string, render: () => Promise<string>): Promise<string> {
     const before = await this.readModels.stamp(REGISTRATIONS);
-    const cached = this.answers.get(`${track}|${date}|${before}`);
+    const cached = this.answers.get(`${key}|${before}`);
     if (cached !== undefined) return cached;
-    const entries = await publicListEntries(view, track, date);
+    const text = await render();
     // Kept only when the read model did not move while it was read: a cached answer is exactly that version's.
     if ((await this.readModels.stamp(REGISTRATIONS)) === before) {
       if (this.answers.size >= CACHED_ANSWERS) this.answers.clear();
-      this.answers.set(`${track}|${date}|${before}`, entries);
+      this.answers.set(`${key}|${before}`, text);
     }
-    return entries;
+    return text;
   }
 
   /** Live read model for today; a replay of the log for another date or position. */
