@@ -15,18 +15,7 @@ import { rebuildWithProgress } from '../../apps/cli/src/commands/rebuild.command
 import { runDemo } from '../../apps/cli/src/demo/demo-2021';
 import { ProjectionsService } from '../../apps/worker/src/projections.service';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
-
-async function waitFor(
-  condition: () => Promise<boolean>,
-  what: () => Promise<string>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${await what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+import { waitForCondition } from '../support/http';
 
 /** The worker's projections and the operator's CLI commands on one DATA_DIR and Redis prefix, as in production. */
 describe('worker ProjectionsService with cli projections / rebuild', () => {
@@ -75,7 +64,11 @@ describe('worker ProjectionsService with cli projections / rebuild', () => {
 
   it('runs every projection of PROJECTIONS live; the CLI table shows them; a CLI rebuild switches under it', async () => {
     await runDemo(app.get(CommandBus), new Date('2026-11-21T03:00:00Z'), () => undefined);
-    await waitFor(allCaughtUp, where);
+    await waitForCondition(allCaughtUp, {
+      timeoutMs: 20_000,
+      intervalMs: 25,
+      what: `every projection to catch up (at the start: ${await where()})`,
+    });
     const statuses = await app.get(ProjectionsService).status();
     expect(statuses.map((s) => s.name)).toEqual(PROJECTIONS.map((p) => p.name));
     expect(statuses.filter((s) => s.parked > 0 || s.halted !== undefined)).toEqual([]);
@@ -102,7 +95,11 @@ describe('worker ProjectionsService with cli projections / rebuild', () => {
     });
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
     expect(written.at(-1)).toMatch(/100\.0%/);
-    await waitFor(allCaughtUp, where);
+    await waitForCondition(allCaughtUp, {
+      timeoutMs: 20_000,
+      intervalMs: 25,
+      what: `every projection to catch up (at the start: ${await where()})`,
+    });
     for (const [i, status] of (await app.get(ProjectionsService).status()).entries()) {
       const outcome = outcomes[i]!;
       expect(outcome.ok && status.generation === outcome.result.generation).toBe(true);
