@@ -453,14 +453,7 @@ function decide(
     }
     case 'RespondToFinding': {
       requireOwner(app, command.data.providerId);
-      const finding = requireFinding(app, command.data.findingId);
-      if (!isOpenFinding(finding)) {
-        throw new DomainError(
-          'FINDING.ALREADY_CLOSED',
-          `Finding ${finding.findingId} is ${finding.status}`,
-          'conflict',
-        );
-      }
+      const finding = requireOpenFinding(app, command.data.findingId);
       requireStatus(app, ['SUBMITTED', 'RETURNED', 'ACCEPTED'], 'APPLICATION.CLOSED_FOR_FINDINGS');
       requireNotBefore(app, command.data.respondedOn, 'The response');
       requireNotInFuture(command.data.respondedOn, context, 'The response date');
@@ -481,14 +474,7 @@ function decide(
       ];
     }
     case 'ResolveFinding': {
-      const finding = requireFinding(app, command.data.findingId);
-      if (!isOpenFinding(finding)) {
-        throw new DomainError(
-          'FINDING.ALREADY_CLOSED',
-          `Finding ${finding.findingId} is ${finding.status}`,
-          'conflict',
-        );
-      }
+      const finding = requireOpenFinding(app, command.data.findingId);
       if (command.data.resolution === 'RESOLVED' && finding.status !== 'RESPONDED') {
         throw new DomainError(
           'FINDING.NO_RESPONSE',
@@ -608,6 +594,18 @@ function requireOwner(app: Open, providerId: string): void {
   // Another provider's application does not exist as far as that provider can tell.
   if (app.providerId !== providerId)
     throw new DomainError('APPLICATION.NOT_FOUND', 'No such application', 'not_found');
+}
+
+function requireOpenFinding(app: Open, findingId: string): FindingState {
+  const finding = requireFinding(app, findingId);
+  if (!isOpenFinding(finding)) {
+    throw new DomainError(
+      'FINDING.ALREADY_CLOSED',
+      `Finding ${finding.findingId} is ${finding.status}`,
+      'conflict',
+    );
+  }
+  return finding;
 }
 
 function requireFinding(app: Open, findingId: string): FindingState {
