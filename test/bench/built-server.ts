@@ -1,8 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-
-const ROOT = resolve(__dirname, '../../..');
+import { builtEntry } from '../support/built';
 
 async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -37,7 +35,7 @@ export async function startBuiltServer(dataDir: string, name: string): Promise<B
     RATE_LIMIT_PER_TOKEN: '0',
     RATE_LIMIT_PER_IP: '0',
   };
-  const server = spawn(process.execPath, [join(ROOT, 'dist/apps/server/src/main.js')], {
+  const server = spawn(process.execPath, [builtEntry('server')], {
     env,
     stdio: 'inherit',
   });
@@ -56,7 +54,7 @@ export async function startBuiltServer(dataDir: string, name: string): Promise<B
   return {
     baseUrl,
     token: (role) =>
-      spawnSync(process.execPath, [join(ROOT, 'dist/apps/cli/src/main.js'), 'token', '--role', role], {
+      spawnSync(process.execPath, [builtEntry('cli'), 'token', '--role', role], {
         env,
         encoding: 'utf8',
       }).stdout.trim(),

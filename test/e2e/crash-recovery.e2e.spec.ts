@@ -1,19 +1,19 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { corporateNumberCheckDigit } from '@ismap/domain';
 import { SqliteEventStore, type RecordedEvent } from '@ismap/event-store';
+import { builtEntry } from '../support/built';
 import { freePort, http, waitForCondition } from '../support/http';
 
 /**
  * docs/adr/0004: the server is killed (SIGKILL) right after a REGISTER ruling is appended and before its effects;
  * after a restart the process manager registers the service and closes the application, exactly once.
  */
-const ROOT = resolve(__dirname, '../..');
-const SERVER = join(ROOT, 'dist/apps/server/src/main.js');
-const CLI = join(ROOT, 'dist/apps/cli/src/main.js');
+const SERVER = builtEntry('server');
+const CLI = builtEntry('cli');
 
 describe('crash between a ruling and its effects (built server, embedded store, real Redis)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ismap-crash-'));

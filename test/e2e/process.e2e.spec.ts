@@ -1,18 +1,18 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { corporateNumberCheckDigit } from '@ismap/domain';
 import { SqliteEventStore } from '@ismap/event-store';
+import { builtEntry } from '../support/built';
 import { freePort, http, waitForCondition } from '../support/http';
 
 /**
  * The built product as separate OS processes (`npm test` builds first): what `npm start` and the CLI do on a
  * fresh DATA_DIR, including a SIGKILL right after an acknowledged command.
  */
-const ROOT = resolve(__dirname, '../..');
-const SERVER = join(ROOT, 'dist/apps/server/src/main.js');
-const CLI = join(ROOT, 'dist/apps/cli/src/main.js');
+const SERVER = builtEntry('server');
+const CLI = builtEntry('cli');
 
 describe('the product as processes (embedded store, real Redis)', () => {
   let dataDir: string;

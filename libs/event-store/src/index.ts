@@ -3,3 +3,4 @@ export * from './errors';
 export * from './event-id';
 export * from './embedded';
 export * from './eventstoredb';
+export * from './integrity';

@@ -1,0 +1,4 @@
+export * from './queues';
+export * from './job-id';
+export * from './job-payload';
+export * from './connection';
