@@ -13,7 +13,7 @@ export function canonicalJson(value: unknown): string {
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonical JSON cannot hold ${String(value)}`);
+      if (!Number.isFinite(value)) throw new TypeError(`canonical JSON cannot hold ${String(value as number)}`);
       // Number#toString is the ECMAScript shortest form; -0 serialises as 0 (RFC 8785 §3.2.2.3).
       return Object.is(value, -0) ? '0' : JSON.stringify(value);
     case 'object': {
