@@ -6,14 +6,13 @@
  */
 export function canonicalJson(value: unknown): string {
   if (value === null) return 'null';
-  const kind = typeof value;
-  switch (kind) {
+  switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonical JSON cannot hold ${String(value as number)}`);
+      if (!Number.isFinite(value)) throw new TypeError(`canonical JSON cannot hold ${String(value)}`);
       // Number#toString is the ECMAScript shortest form; -0 serialises as 0 (RFC 8785 §3.2.2.3).
       return Object.is(value, -0) ? '0' : JSON.stringify(value);
     case 'object': {
@@ -33,6 +32,6 @@ export function canonicalJson(value: unknown): string {
     case 'function':
     case 'symbol':
     case 'undefined':
-      throw new TypeError(`canonical JSON cannot hold a ${kind}`);
+      throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
   }
 }
