@@ -32,6 +32,7 @@ export function canonicalJson(value: unknown): string {
     case 'function':
     case 'symbol':
     case 'undefined':
-      throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
+      break;
   }
+  throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
 }
