@@ -1,7 +1,8 @@
 /**
  * `npm run bench:store`: appends per second on the embedded store with fsync on (synchronous=FULL), single-event
  * appends from 32 concurrent callers, each to its own stream with an exact expected revision, as command handlers
- * append. A benchmark, not a test: it prints numbers and asserts nothing.
+ * append. Every append includes its hash-chain link (canonical JSON and SHA-256 per event, the head's hash read
+ * inside the write transaction). A benchmark, not a test: it prints numbers and asserts nothing.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';

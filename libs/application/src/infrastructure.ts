@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { AppConfig } from '@ismap/config';
+import { upcastEvent } from '@ismap/domain';
 import type { EventStore } from '@ismap/event-store';
 import { EventStoreDbEventStore, SqliteEventStore } from '@ismap/event-store';
 import { join } from 'node:path';
@@ -7,11 +8,15 @@ import { join } from 'node:path';
 /** Injection token for the shared ioredis connection (read models, checkpoints, rate limits). */
 export const REDIS = Symbol.for('ismap.Redis');
 
+/**
+ * Opens the configured store with the domain's upcasters, so every reader (projections, deciders, replays) sees
+ * each event in its latest shape; reads `asStored` (verification, export) bypass them.
+ */
 export async function createEventStore(config: AppConfig): Promise<EventStore> {
   if (config.store.kind === 'eventstoredb' && config.store.eventStoreConnectionString !== undefined) {
-    return EventStoreDbEventStore.connect(config.store.eventStoreConnectionString);
+    return EventStoreDbEventStore.connect(config.store.eventStoreConnectionString, { upcast: upcastEvent });
   }
-  return SqliteEventStore.open({ file: join(config.dataDir, 'events.sqlite') });
+  return SqliteEventStore.open({ file: join(config.dataDir, 'events.sqlite'), upcast: upcastEvent });
 }
 
 export function createRedis(config: AppConfig): Redis {

@@ -61,3 +61,17 @@ export class InvalidAppendError extends EventStoreError {
     this.name = 'InvalidAppendError';
   }
 }
+
+/** A stored event that cannot be parsed: the store file was damaged or tampered with. */
+export class CorruptEventError extends EventStoreError {
+  readonly code = 'STORE.CORRUPT_EVENT';
+  constructor(
+    readonly streamName: string,
+    readonly revision: number,
+    readonly position: string,
+    readonly eventId: string,
+  ) {
+    super(`The event at ${streamName}@${revision} (position ${position}) cannot be read`);
+    this.name = 'CorruptEventError';
+  }
+}

@@ -69,11 +69,24 @@ export interface AppendResult {
 
 export type Direction = 'forwards' | 'backwards';
 
+/**
+ * Turns an event recorded under an older schema into the current shape on read (readStream, readAll,
+ * subscribeToAll), so projections, deciders and replays see only the latest shape; what is stored, and what its
+ * hash covers, never changes. The composition root passes the domain's upcasters when it opens a store. Must
+ * return the event itself, cheaply, when nothing applies.
+ */
+export type EventUpcaster = (event: RecordedEvent) => RecordedEvent;
+
+/** Leaves events as they come. */
+export const NO_UPCASTING: EventUpcaster = (event) => event;
+
 export interface ReadStreamOptions {
   readonly direction?: Direction;
   /** Inclusive. Default: `start` forwards, `end` backwards. */
   readonly fromRevision?: number | typeof START | typeof END;
   readonly maxCount?: number;
+  /** The events exactly as stored, not upcast: what their hashes cover (verification, export). */
+  readonly asStored?: boolean;
 }
 
 export interface EventFilter {
@@ -87,6 +100,8 @@ export interface ReadAllOptions {
   readonly fromPosition?: Position | typeof START | typeof END;
   readonly maxCount?: number;
   readonly filter?: EventFilter;
+  /** The events exactly as stored, not upcast: what their hashes cover (verification, export). */
+  readonly asStored?: boolean;
 }
 
 export interface SubscribeToAllOptions {

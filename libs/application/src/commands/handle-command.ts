@@ -1,11 +1,9 @@
 import type { Decider } from '@ismap/domain';
-import { DomainError, rulesetOn } from '@ismap/domain';
-import type { EventData, EventMetadata, EventStore, RecordedEvent } from '@ismap/event-store';
+import { currentSchemaVersion, DomainError, rulesetOn } from '@ismap/domain';
+import type { EventData, EventStore, RecordedEvent } from '@ismap/event-store';
 import { StreamNotFoundError, WrongExpectedVersionError, deriveEventId } from '@ismap/event-store';
 import type { CommandMetadata } from './command-metadata';
 import { commandContextOf } from './command-metadata';
-
-export const SCHEMA_VERSION = 1;
 
 export interface CommandResult<E> {
   readonly streamName: string;
@@ -133,14 +131,13 @@ export async function handleCommand<C, E extends StreamEvent, S>(
     return { streamName, revision: last.revision, position: last.position, events, replayed: false };
   }
 
-  const eventMetadata: EventMetadata = {
+  const eventMetadata = {
     actor: metadata.actor,
     correlationId: metadata.correlationId,
     causationId: metadata.causationId,
     commandId: metadata.commandId,
     occurredOn: metadata.occurredOn,
     recordedAt: metadata.now,
-    schemaVersion: SCHEMA_VERSION,
     rulesetVersion: rulesetOn(metadata.occurredOn).version,
   };
   try {
@@ -150,7 +147,8 @@ export async function handleCommand<C, E extends StreamEvent, S>(
         id: deriveEventId(metadata.commandId, index),
         type: event.type,
         data: event.data as EventData,
-        metadata: eventMetadata,
+        // The shape version of this type as the domain writes it today (upcasters bring older ones up on read).
+        metadata: { ...eventMetadata, schemaVersion: currentSchemaVersion(event.type) },
       })),
       { expectedRevision: currentRevision },
     );

@@ -3,8 +3,8 @@ import { registryDecider, registryStreamName } from '@ismap/domain';
 import type { EventStore } from '@ismap/event-store';
 import { deriveEventId, WrongExpectedVersionError } from '@ismap/event-store';
 import type { CommandMetadata } from '../commands/command-metadata';
-import { loadStream, SCHEMA_VERSION } from '../commands/handle-command';
-import { rulesetOn } from '@ismap/domain';
+import { loadStream } from '../commands/handle-command';
+import { currentSchemaVersion, rulesetOn } from '@ismap/domain';
 
 const MAX_ATTEMPTS = 50;
 
@@ -51,7 +51,7 @@ export async function reserveNumber(
               commandId: metadata.commandId,
               occurredOn: reservedOn,
               recordedAt: metadata.now,
-              schemaVersion: SCHEMA_VERSION,
+              schemaVersion: currentSchemaVersion(event.type),
               rulesetVersion: rulesetOn(reservedOn).version,
             },
           },

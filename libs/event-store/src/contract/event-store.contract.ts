@@ -6,22 +6,32 @@
  * look only at this test's own events.
  */
 import { randomUUID } from 'node:crypto';
-import { StreamNotFoundError, WrongExpectedVersionError } from '../errors';
+import { InvalidAppendError, StreamNotFoundError, WrongExpectedVersionError } from '../errors';
+import { withoutChainLink } from '../integrity/chain-links';
+import { GENESIS_HASH, computeEventHash } from '../integrity/event-hash';
+import { verifyChains } from '../integrity/verify-chain';
 import { comparePositions, isPosition } from '../event-store.port';
 import type {
   AppendResult,
   EventData,
   EventMetadata,
+  JsonValue,
   EventStore,
+  EventUpcaster,
   ExpectedRevision,
   Position,
   RecordedEvent,
   StoreSubscription,
 } from '../event-store.port';
 
+export interface ContractStoreOptions {
+  /** The suite's own upcaster (see CONTRACT_UPCAST); the store must apply it on read, as the product's does. */
+  readonly upcast: EventUpcaster;
+}
+
 export interface EventStoreFactory {
   /** Called once per suite; the store is closed in afterAll, then `cleanup` runs. */
-  create(): Promise<EventStore>;
+  create(options: ContractStoreOptions): Promise<EventStore>;
   cleanup?(): Promise<void>;
 }
 
@@ -46,6 +56,22 @@ function metadata(overrides: Partial<EventMetadata> = {}): EventMetadata {
     ...overrides,
   };
 }
+
+/**
+ * A versioned event type of the suite's own: schema 1 had `scope` without `regions`, schema 2 lists them. The
+ * event store knows no domain; this stands in for the domain's upcasters, which the product passes the same way.
+ */
+const VERSIONED = 'ContractVersioned';
+
+export const CONTRACT_UPCAST: EventUpcaster = (event) => {
+  if (event.type !== VERSIONED || event.metadata.schemaVersion !== 1) return event;
+  const scope = event.data['scope'] as { readonly [key: string]: JsonValue };
+  return {
+    ...event,
+    data: { ...event.data, scope: { ...scope, regions: [] } },
+    metadata: { ...event.metadata, schemaVersion: 2 },
+  };
+};
 
 function newEvent(type: string, data: EventData = {}, meta: EventMetadata = metadata()) {
   return { id: randomUUID(), type, data, metadata: meta };
@@ -143,7 +169,7 @@ export function describeEventStoreContract(targetName: string, factory: EventSto
     let prefix: string;
 
     beforeAll(async () => {
-      store = await factory.create();
+      store = await factory.create({ upcast: CONTRACT_UPCAST });
     });
 
     afterAll(async () => {
@@ -200,7 +226,7 @@ export function describeEventStoreContract(targetName: string, factory: EventSto
         expect(read!.streamName).toBe(streamName);
         expect(read!.revision).toBe(0);
         expect(read!.data).toStrictEqual(data);
-        expect(read!.metadata).toStrictEqual(meta);
+        expect(withoutChainLink(read!.metadata)).toStrictEqual(meta);
 
         const [fromAll] = await ownEvents();
         expect(fromAll?.data).toStrictEqual(data);
@@ -214,7 +240,7 @@ export function describeEventStoreContract(targetName: string, factory: EventSto
         await store.appendToStream(`${prefix}-meta`, events, { expectedRevision: 'no_stream' });
 
         const read = await store.readStream(`${prefix}-meta`);
-        expect(read.map((event) => event.metadata)).toStrictEqual([withOrg, withoutOrg]);
+        expect(read.map((event) => withoutChainLink(event.metadata))).toStrictEqual([withOrg, withoutOrg]);
         expect(read[1]?.metadata.actor).not.toHaveProperty('org');
         expect(read.map((event) => event.data)).toStrictEqual([{ i: 1 }, { i: 2 }]);
       });
@@ -363,6 +389,187 @@ export function describeEventStoreContract(targetName: string, factory: EventSto
         const again = await store.appendToStream(streamName, [event], { expectedRevision: 'any' });
         expect(again).toEqual(first);
         expect(await store.readStream(streamName)).toHaveLength(1);
+      });
+    });
+
+    describe('hash chain', () => {
+      /** Checks every link of a stream as read back: its hash covers the stored event, its prevHash the one before. */
+      function expectChained(read: readonly RecordedEvent[]): void {
+        let previous = GENESIS_HASH;
+        read.forEach((event, index) => {
+          expect(event.revision).toBe(index);
+          expect(event.metadata['prevHash']).toBe(previous);
+          expect(event.metadata['hash']).toBe(computeEventHash(event));
+          expect(event.metadata['hash']).toMatch(/^[0-9a-f]{64}$/);
+          previous = event.metadata['hash'] as string;
+        });
+      }
+
+      it('links every appended event to the one before it in its stream, from the genesis value', async () => {
+        const streamName = `${prefix}-chain`;
+        await store.appendToStream(streamName, [newEvent('A', { a: 1 }), newEvent('B', { b: '二' })], {
+          expectedRevision: 'no_stream',
+        });
+        await store.appendToStream(streamName, [newEvent('C')], { expectedRevision: 1 });
+        await store.appendToStream(streamName, [newEvent('D')], { expectedRevision: 'any' });
+        await store.appendToStream(streamName, [newEvent('E')], { expectedRevision: 'stream_exists' });
+        const read = await store.readStream(streamName);
+        expect(read.map((event) => event.type)).toEqual(['A', 'B', 'C', 'D', 'E']);
+        expectChained(read);
+        // Each stream has its own chain.
+        await store.appendToStream(`${prefix}-other`, [newEvent('A', { a: 1 })], { expectedRevision: 'any' });
+        const [other] = await store.readStream(`${prefix}-other`);
+        expect(other?.metadata['prevHash']).toBe(GENESIS_HASH);
+        const [all] = await ownEvents({ maxCount: 1 });
+        expect(all?.metadata['hash']).toBe(read[0]?.metadata['hash']);
+      });
+
+      it('hashes exactly what is stored: fields holding undefined are left out as JSON leaves them out', async () => {
+        const streamName = `${prefix}-undefined`;
+        const data = { kept: 1, dropped: undefined } as unknown as EventData;
+        await store.appendToStream(streamName, [newEvent('A', data, metadata({ note: undefined }))], {
+          expectedRevision: 'no_stream',
+        });
+        const read = await store.readStream(streamName);
+        expect(read[0]?.data).toStrictEqual({ kept: 1 });
+        expectChained(read);
+      });
+
+      it('keeps one chain when concurrent appends with any race for the same stream', async () => {
+        const streamName = `${prefix}-race`;
+        await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            store.appendToStream(
+              streamName,
+              [newEvent('Raced', { i }), newEvent('Raced', { i, second: true })],
+              {
+                expectedRevision: 'any',
+              },
+            ),
+          ),
+        );
+        const read = await store.readStream(streamName);
+        expect(read).toHaveLength(16);
+        expectChained(read);
+      });
+
+      it('does not let a retried identical append look different, and leaves the stored links alone', async () => {
+        const streamName = `${prefix}-retry`;
+        const first = [newEvent('A', { a: 1 }), newEvent('B')];
+        const retriedAtExact = newEvent('C', { c: 3 });
+        const retriedAtAny = newEvent('D', { d: 4 });
+        const result = await store.appendToStream(streamName, first, { expectedRevision: 'no_stream' });
+        const exact = await store.appendToStream(streamName, [retriedAtExact], { expectedRevision: 1 });
+        const any = await store.appendToStream(streamName, [retriedAtAny], { expectedRevision: 'any' });
+        const before = await store.readStream(streamName);
+
+        expect(await store.appendToStream(streamName, first, { expectedRevision: 'no_stream' })).toEqual(
+          result,
+        );
+        expect(await store.appendToStream(streamName, [retriedAtExact], { expectedRevision: 1 })).toEqual(
+          exact,
+        );
+        expect(await store.appendToStream(streamName, [retriedAtAny], { expectedRevision: 'any' })).toEqual(
+          any,
+        );
+        const after = await store.readStream(streamName);
+        expect(after).toStrictEqual(before);
+        expectChained(after);
+      });
+
+      it('refuses metadata that sets hash or prevHash itself, and appends nothing', async () => {
+        const streamName = `${prefix}-forged`;
+        for (const forged of [{ hash: 'f'.repeat(64) }, { prevHash: GENESIS_HASH }]) {
+          const error: unknown = await store
+            .appendToStream(streamName, [newEvent('Forged', {}, metadata(forged))], {
+              expectedRevision: 'any',
+            })
+            .then(
+              () => new Error('the append succeeded'),
+              (reason: unknown) => reason,
+            );
+          expect(error).toBeInstanceOf(InvalidAppendError);
+        }
+        await expect(store.readStream(streamName)).rejects.toBeInstanceOf(StreamNotFoundError);
+      });
+    });
+
+    describe('upcasting on read', () => {
+      const v1Data = { scope: { description: 'Compute and storage' } };
+
+      async function appendV1(streamName: string): Promise<ReturnType<typeof newEvent>> {
+        const v1 = newEvent(VERSIONED, v1Data);
+        await store.appendToStream(streamName, [v1, newEvent('ContractOther', { kept: true })], {
+          expectedRevision: 'no_stream',
+        });
+        return v1;
+      }
+
+      it('reads a schema-1 event as schema 2 from readStream and readAll, and as stored when asked', async () => {
+        const streamName = `${prefix}-versioned`;
+        await appendV1(streamName);
+        const [upcast, other] = await store.readStream(streamName);
+        expect(upcast?.data).toStrictEqual({ scope: { description: 'Compute and storage', regions: [] } });
+        expect(upcast?.metadata.schemaVersion).toBe(2);
+        expect(other?.data).toStrictEqual({ kept: true });
+        const [fromAll] = await ownEvents();
+        expect(fromAll?.data).toStrictEqual(upcast?.data);
+        expect(
+          (await store.readAll({ filter: { streamNamePrefixes: [prefix] }, direction: 'backwards' }))[1]
+            ?.data,
+        ).toStrictEqual(upcast?.data);
+
+        const [stored] = await store.readStream(streamName, { asStored: true });
+        expect(stored?.data).toStrictEqual(v1Data);
+        expect(stored?.metadata.schemaVersion).toBe(1);
+        const [storedFromAll] = await ownEvents({ asStored: true });
+        expect(storedFromAll?.data).toStrictEqual(v1Data);
+      });
+
+      it('keeps the hash over the stored schema-1 event, which verifies; the upcast view does not', async () => {
+        const streamName = `${prefix}-versioned`;
+        await appendV1(streamName);
+        const stored = await store.readStream(streamName, { asStored: true });
+        expect(stored[0]?.metadata['hash']).toBe(computeEventHash(stored[0]!));
+        await expect(verifyChains(stored)).resolves.toMatchObject({ ok: true, eventsChecked: 2 });
+        const upcast = await store.readStream(streamName);
+        expect(upcast[0]?.metadata['hash']).toBe(stored[0]?.metadata['hash']);
+        const asRead = await verifyChains(upcast);
+        expect(asRead.breaks.map(({ kind, revision }) => ({ kind, revision }))).toEqual([
+          { kind: 'changed', revision: 0 },
+        ]);
+      });
+
+      it('delivers schema-1 events upcast to subscribers', async () => {
+        const from = (
+          await store.appendToStream(`${prefix}-mark`, [newEvent('Mark')], { expectedRevision: 'any' })
+        ).position;
+        const v1 = await appendV1(`${prefix}-versioned`);
+        const reader = new SubscriptionReader(
+          store.subscribeToAll({ fromPosition: from }),
+          (event) => event.id === v1.id,
+        );
+        try {
+          const [delivered] = await reader.waitForEvents((events) => events.length >= 1);
+          expect(delivered?.data).toStrictEqual({
+            scope: { description: 'Compute and storage', regions: [] },
+          });
+          expect(delivered?.metadata.schemaVersion).toBe(2);
+        } finally {
+          await reader.close();
+        }
+      });
+
+      it('retries a schema-1 append idempotently: the comparison is with what is stored, not the upcast view', async () => {
+        const streamName = `${prefix}-versioned`;
+        const v1 = newEvent(VERSIONED, v1Data);
+        const first = await store.appendToStream(streamName, [v1], { expectedRevision: 'no_stream' });
+        await expect(
+          store.appendToStream(streamName, [v1], { expectedRevision: 'no_stream' }),
+        ).resolves.toEqual(first);
+        await expect(store.appendToStream(streamName, [v1], { expectedRevision: 'any' })).resolves.toEqual(
+          first,
+        );
       });
     });
 
@@ -584,7 +791,7 @@ export function describeEventStoreContract(targetName: string, factory: EventSto
           await reader.waitForEvents((events) => events.length >= 5);
           expect(ids(reader.received)).toEqual(ids([...caughtUp, ...live]));
           expect(reader.received.every((event) => event.type.startsWith(wanted))).toBe(true);
-          expect(reader.received[3]?.metadata).toStrictEqual(live[0]!.metadata);
+          expect(withoutChainLink(reader.received[3]!.metadata)).toStrictEqual(live[0]!.metadata);
 
           const sentinel = newEvent(`${wanted}Sentinel`);
           await store.appendToStream(`${prefix}-one`, [sentinel], { expectedRevision: 'any' });

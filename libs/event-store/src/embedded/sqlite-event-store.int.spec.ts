@@ -20,6 +20,7 @@ import type {
   Position,
   RecordedEvent,
 } from '../event-store.port';
+import { verifyChains } from '../integrity/verify-chain';
 import { SqliteEventStore } from './sqlite-event-store';
 
 const root = mkdtempSync(join(tmpdir(), 'ismap-sqlite-store-'));
@@ -31,7 +32,7 @@ function fileFor(name: string): string {
 }
 
 describeEventStoreContract('embedded SQLite', {
-  create: () => SqliteEventStore.open({ file: fileFor('contract') }),
+  create: ({ upcast }) => SqliteEventStore.open({ file: fileFor('contract'), upcast }),
 });
 
 function metadata(overrides: Partial<EventMetadata> = {}): EventMetadata {
@@ -461,6 +462,7 @@ function transpileAdapter(outDir: string): string {
   const sources = [
     ...readdirSync(sourceRoot).map((name) => join(sourceRoot, name)),
     ...readdirSync(__dirname).map((name) => join(__dirname, name)),
+    ...readdirSync(join(sourceRoot, 'integrity')).map((name) => join(sourceRoot, 'integrity', name)),
   ].filter((path) => path.endsWith('.ts') && !path.endsWith('.spec.ts') && !path.endsWith('.d.ts'));
   for (const source of sources) {
     const { outputText } = ts.transpileModule(readFileSync(source, 'utf8'), {
@@ -571,6 +573,8 @@ describe('SqliteEventStore across processes', () => {
         expect(revisions).toEqual(revisions.map((_, i) => i));
       }
       expect(await observer.readStream('shared')).toHaveLength(2 * perChild);
+      // Each process read the previous hash inside its own write transaction: one unbroken chain per stream.
+      await expect(verifyChains(log)).resolves.toMatchObject({ ok: true, eventsChecked: acks.length });
     } finally {
       await reader.close();
       await observer.close();

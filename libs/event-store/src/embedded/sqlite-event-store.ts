@@ -3,13 +3,14 @@ import type { Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
+  CorruptEventError,
   EventIdConflictError,
   EventStoreError,
   StoreUnavailableError,
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '../errors';
-import { END, START, isPosition } from '../event-store.port';
+import { END, NO_UPCASTING, START, isPosition } from '../event-store.port';
 import type {
   AppendResult,
   EventData,
@@ -17,6 +18,7 @@ import type {
   EventMetadata,
   EventStore,
   EventToAppend,
+  EventUpcaster,
   ExpectedRevision,
   ReadAllOptions,
   ReadStreamOptions,
@@ -24,6 +26,8 @@ import type {
   StoreSubscription,
   SubscribeToAllOptions,
 } from '../event-store.port';
+import { chainLinks, metadataWithLinkJson, withoutChainLink } from '../integrity/chain-links';
+import { GENESIS_HASH } from '../integrity/event-hash';
 import { ChangeNotifier } from './change-notifier';
 import { migrate } from './schema';
 import { SqliteSubscription } from './sqlite-subscription';
@@ -53,6 +57,8 @@ export interface SqliteEventStoreOptions {
   readonly watchFiles?: boolean;
   /** Most appends committed in one transaction; bounds the latency of one group commit. */
   readonly maxBatchSize?: number;
+  /** Applied to every event read, unless a read asks for events as stored. Default: none. */
+  readonly upcast?: EventUpcaster;
 }
 
 /** Counters for tests and metrics. */
@@ -75,6 +81,16 @@ interface EventRow {
   readonly metadata: string;
 }
 
+/** A stream's last event as the chain needs it. */
+interface StreamHead {
+  readonly revision: number;
+  /** `null` for an event recorded before the chain existed. */
+  readonly hash: string | null;
+}
+
+/** Committed stream heads remembered at most; beyond it the memory starts over (it is only a shortcut). */
+const MAX_REMEMBERED_HEADS = 10_000;
+
 interface PendingAppend {
   readonly streamName: string;
   readonly events: readonly PreparedEvent[];
@@ -92,11 +108,20 @@ const SCAN_WINDOW = 10_000;
 const NO_LIMIT = -1;
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
+  let data: EventData;
+  let metadata: EventMetadata;
+  try {
+    data = JSON.parse(row.data) as EventData;
+    metadata = JSON.parse(row.metadata) as EventMetadata;
+  } catch {
+    // Only a damaged or edited file gets here (the store writes JSON.stringify's text); say which event.
+    throw new CorruptEventError(row.stream_name, row.revision, String(row.position), row.event_id);
+  }
   return {
     id: row.event_id,
     type: row.type,
-    data: JSON.parse(row.data) as EventData,
-    metadata: JSON.parse(row.metadata) as EventMetadata,
+    data,
+    metadata,
     streamName: row.stream_name,
     revision: row.revision,
     position: String(row.position),
@@ -170,12 +195,15 @@ export class SqliteEventStore implements EventStore {
   private flushScheduled = false;
   private closing = false;
   private readonly subscriptions = new Set<SqliteSubscription>();
+  /** Hashes of committed stream heads: saves reading the head's metadata again at the next append. */
+  private readonly heads = new Map<string, StreamHead>();
   private readonly readStatements = new Map<string, Statement<unknown[], EventRow>>();
   private readonly notifier: ChangeNotifier;
   private readonly counters = { transactions: 0, appends: 0, pagesRead: 0 };
   private readonly maxAppendSize: number;
   private readonly pageSize: number;
   private readonly maxBatchSize: number;
+  private readonly upcast: EventUpcaster;
   private readonly sql;
 
   private constructor(
@@ -185,6 +213,7 @@ export class SqliteEventStore implements EventStore {
     this.maxAppendSize = options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE;
     this.pageSize = options.subscriptionPageSize ?? 500;
     this.maxBatchSize = options.maxBatchSize ?? 1000;
+    this.upcast = options.upcast ?? NO_UPCASTING;
     this.sql = {
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),
@@ -195,6 +224,11 @@ export class SqliteEventStore implements EventStore {
       lastRevision: db
         .prepare<[string], number>(
           'SELECT revision FROM events WHERE stream_name = ? ORDER BY revision DESC LIMIT 1',
+        )
+        .pluck(),
+      hashAt: db
+        .prepare<[string, number], string | null>(
+          "SELECT json_extract(metadata, '$.hash') FROM events WHERE stream_name = ? AND revision = ?",
         )
         .pluck(),
       byId: db.prepare<[string], EventRow>(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`),
@@ -288,7 +322,7 @@ export class SqliteEventStore implements EventStore {
       if (rows.length === 0 && this.sql.lastRevision.get(streamName) === undefined) {
         throw new StreamNotFoundError(streamName);
       }
-      return rows.map(toRecordedEvent);
+      return this.toEvents(rows, options.asStored);
     });
   }
 
@@ -304,7 +338,7 @@ export class SqliteEventStore implements EventStore {
         `SELECT ${COLUMNS} FROM events WHERE position ${forwards ? '>=' : '<='} ?${sql} ` +
           `ORDER BY position ${forwards ? 'ASC' : 'DESC'} LIMIT ?`,
       );
-      return statement.all(bound, ...params, limit).map(toRecordedEvent);
+      return this.toEvents(statement.all(bound, ...params, limit), options.asStored);
     });
   }
 
@@ -366,6 +400,11 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
+  private toEvents(rows: readonly EventRow[], asStored: boolean | undefined): RecordedEvent[] {
+    const upcast = asStored === true ? NO_UPCASTING : this.upcast;
+    return rows.map((row) => upcast(toRecordedEvent(row)));
+  }
+
   private readStatement(sql: string): Statement<unknown[], EventRow> {
     let statement = this.readStatements.get(sql);
     if (statement === undefined) {
@@ -390,7 +429,7 @@ export class SqliteEventStore implements EventStore {
     this.counters.pagesRead += 1;
     const last = rows[rows.length - 1];
     const scannedTo = rows.length === this.pageSize && last !== undefined ? last.position : upper;
-    return { events: rows.map(toRecordedEvent), scannedTo };
+    return { events: this.toEvents(rows, false), scannedTo };
   }
 
   private flush(): void {
@@ -406,14 +445,17 @@ export class SqliteEventStore implements EventStore {
   private flushBatch(): void {
     const batch = this.queue.splice(0, this.maxBatchSize);
     const outcomes: Outcome[] = [];
+    // Heads written by this batch; they join `heads` only once committed.
+    const written = new Map<string, StreamHead>();
     try {
       this.sql.begin.run();
       try {
         for (const append of batch) {
           this.sql.savepoint.run();
           try {
-            const result = this.applyAppend(append);
+            const { result, head } = this.applyAppend(append, written);
             this.sql.release.run();
+            if (head !== undefined) written.set(append.streamName, head);
             outcomes.push({ ok: true, result });
           } catch (error) {
             this.sql.rollbackTo.run();
@@ -433,6 +475,8 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     this.counters.transactions += 1;
+    if (this.heads.size + written.size > MAX_REMEMBERED_HEADS) this.heads.clear();
+    for (const [streamName, head] of written) this.heads.set(streamName, head);
     let appended = false;
     batch.forEach((append, index) => {
       const outcome = outcomes[index];
@@ -447,16 +491,29 @@ export class SqliteEventStore implements EventStore {
     if (appended) this.notifier.notify();
   }
 
-  /** Runs inside the batch transaction and its own savepoint; throwing rolls back this append only. */
-  private applyAppend({ streamName, events, expected }: PendingAppend): AppendResult {
+  /**
+   * Runs inside the batch transaction and its own savepoint; throwing rolls back this append only. The stream's
+   * head is read here, under the write lock, so no other process can append between it and the insert; its hash
+   * comes from memory when the remembered head is that very event (events never change once committed).
+   */
+  private applyAppend(
+    { streamName, events, expected }: PendingAppend,
+    written: ReadonlyMap<string, StreamHead>,
+  ): { readonly result: AppendResult; readonly head?: StreamHead } {
     const current = this.sql.lastRevision.get(streamName) ?? -1;
     const recorded = events.map((event) => this.sql.byId.get(event.id));
     if (recorded.some((row) => row !== undefined)) {
-      return this.reappend(streamName, events, expected, current, recorded);
+      return { result: this.reappend(streamName, events, expected, current, recorded) };
     }
     if (!satisfies(expected, current)) {
       throw new WrongExpectedVersionError(streamName, expected, current === -1 ? 'no_stream' : current);
     }
+    const links = chainLinks(
+      streamName,
+      current + 1,
+      this.hashOfHead(streamName, current, written),
+      events.map((event) => event.chain),
+    );
     let position = 0;
     events.forEach((event, index) => {
       const { lastInsertRowid } = this.sql.insert.run(
@@ -465,11 +522,24 @@ export class SqliteEventStore implements EventStore {
         current + 1 + index,
         event.type,
         event.dataJson,
-        event.metadataJson,
+        metadataWithLinkJson(event.chain, links[index]!),
       );
       position = Number(lastInsertRowid);
     });
-    return { nextExpectedRevision: current + events.length, position: String(position) };
+    const last = current + events.length;
+    return {
+      result: { nextExpectedRevision: last, position: String(position) },
+      head: { revision: last, hash: links[links.length - 1]?.hash ?? null },
+    };
+  }
+
+  /** The `prevHash` for an append after revision `current` (see prevHashAfter for unchained heads). */
+  private hashOfHead(streamName: string, current: number, written: ReadonlyMap<string, StreamHead>): string {
+    if (current < 0) return GENESIS_HASH;
+    const remembered = written.get(streamName) ?? this.heads.get(streamName);
+    const hash =
+      remembered?.revision === current ? remembered.hash : this.sql.hashAt.get(streamName, current);
+    return typeof hash === 'string' ? hash : GENESIS_HASH;
   }
 
   /**
@@ -496,10 +566,11 @@ export class SqliteEventStore implements EventStore {
       if (row.data !== event.dataJson && canonicalJson(row.data) !== canonicalJson(event.dataJson)) {
         throw new EventIdConflictError(event.id, 'its data differs');
       }
-      if (
-        row.metadata !== event.metadataJson &&
-        canonicalJson(row.metadata) !== canonicalJson(event.metadataJson)
-      ) {
+      // The stored metadata also holds the chain link, which the caller never sends: compare without it.
+      const storedMetadata = JSON.stringify(
+        withoutChainLink(JSON.parse(row.metadata) as Record<string, unknown>),
+      );
+      if (canonicalJson(storedMetadata) !== canonicalJson(event.metadataJson)) {
         throw new EventIdConflictError(event.id, 'its metadata differs');
       }
     });

@@ -1,5 +1,7 @@
 import { InvalidAppendError } from '../errors';
 import type { EventFilter, EventToAppend, ExpectedRevision } from '../event-store.port';
+import { assertNoChainLink, metadataWithoutLinkJson, prepareForChain } from '../integrity/chain-links';
+import type { ChainPrepared } from '../integrity/chain-links';
 
 /** EventStoreDB's default `MaxAppendSize`: refusing what production would refuse keeps dev and prod alike. */
 export const DEFAULT_MAX_APPEND_SIZE = 1_048_576;
@@ -14,8 +16,12 @@ const MAX_NAME_LENGTH = 1000;
 export interface PreparedEvent {
   readonly id: string;
   readonly type: string;
+  /** RFC 8785 canonical JSON, as stored. */
   readonly dataJson: string;
+  /** RFC 8785 canonical JSON of the metadata as sent; stored with the chain link added. */
   readonly metadataJson: string;
+  /** Its canonical text for the hash chain, built here rather than inside the write transaction. */
+  readonly chain: ChainPrepared;
 }
 
 function assertName(value: unknown, what: string): asserts value is string {
@@ -90,12 +96,11 @@ function assertJson(value: unknown, path: string, ancestors: Set<object>): void 
   }
 }
 
-function toJsonObjectText(value: unknown, path: string): string {
+function assertJsonObject(value: unknown, path: string): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidAppendError(`${path} must be a JSON object`);
   }
   assertJson(value, path, new Set());
-  return JSON.stringify(value);
 }
 
 /** Validates and serialises one append's events; throws InvalidAppendError on the first problem. */
@@ -116,10 +121,15 @@ export function prepareEvents(events: readonly EventToAppend[], maxAppendSize: n
     if (seen.has(id)) throw new InvalidAppendError(`${where}.id ${id} appears twice in the same append`);
     seen.add(id);
     assertName(event.type, `${where}.type`);
-    const dataJson = toJsonObjectText(event.data, `${where}.data`);
-    const metadataJson = toJsonObjectText(event.metadata, `${where}.metadata`);
+    assertJsonObject(event.data, `${where}.data`);
+    assertJsonObject(event.metadata, `${where}.metadata`);
+    assertNoChainLink(event.metadata, where);
+    // The canonical text is what the hash covers and, being JSON, also what is stored: one serialisation.
+    const chain = prepareForChain(event);
+    const dataJson = chain.dataCanonical;
+    const metadataJson = metadataWithoutLinkJson(chain);
     size += Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
-    return { id, type: event.type, dataJson, metadataJson };
+    return { id, type: event.type, dataJson, metadataJson, chain };
   });
   if (size > maxAppendSize) {
     throw new InvalidAppendError(`The append is ${size} bytes, more than the maximum of ${maxAppendSize}`);

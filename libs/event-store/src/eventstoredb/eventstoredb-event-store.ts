@@ -14,6 +14,7 @@ import type {
   AppendResult,
   EventStore,
   EventToAppend,
+  EventUpcaster,
   ExpectedRevision,
   ReadAllOptions,
   ReadStreamOptions,
@@ -21,13 +22,23 @@ import type {
   StoreSubscription,
   SubscribeToAllOptions,
 } from '../event-store.port';
-import { isPosition } from '../event-store.port';
+import { NO_UPCASTING, isPosition } from '../event-store.port';
 import {
   EventIdConflictError,
   InvalidAppendError,
   StoreUnavailableError,
+  StreamNotFoundError,
   WrongExpectedVersionError,
 } from '../errors';
+import {
+  assertNoChainLink,
+  chainLinks,
+  prepareForChain,
+  prevHashAfter,
+  withoutChainLink,
+} from '../integrity/chain-links';
+import type { ChainPrepared } from '../integrity/chain-links';
+import { GENESIS_HASH } from '../integrity/event-hash';
 import { acceptsEvent, canonicalJson, revisionToNumber, toRecordedEvent } from './conversions';
 import type { ClientRecorded } from './conversions';
 import { mapClientError } from './error-mapping';
@@ -49,6 +60,8 @@ export interface EventStoreDbEventStoreOptions {
   readonly checkpointIntervalMultiplier?: number;
   /** Events a subscription buffers ahead of its consumer. Default 256. */
   readonly subscriptionHighWaterMark?: number;
+  /** Applied to every event read, unless a read asks for events as stored. Default: none. */
+  readonly upcast?: EventUpcaster;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -66,6 +79,7 @@ export class EventStoreDbEventStore implements EventStore {
   private readonly pingTimeoutMs: number;
   private readonly checkpointIntervalMultiplier: number;
   private readonly subscriptionHighWaterMark: number;
+  private readonly upcast: EventUpcaster;
   private closed = false;
 
   constructor(
@@ -77,6 +91,7 @@ export class EventStoreDbEventStore implements EventStore {
     this.pingTimeoutMs = options.pingTimeoutMs ?? 5_000;
     this.checkpointIntervalMultiplier = options.checkpointIntervalMultiplier ?? 1;
     this.subscriptionHighWaterMark = options.subscriptionHighWaterMark ?? 256;
+    this.upcast = options.upcast ?? NO_UPCASTING;
   }
 
   /** Connects lazily: the first call opens the channel, so start-up does not wait for the server. */
@@ -94,6 +109,13 @@ export class EventStoreDbEventStore implements EventStore {
     return Promise.resolve(EventStoreDbEventStore.fromConnectionString(connectionString, options));
   }
 
+  /**
+   * Every event carries its link in the stream's hash chain (metadata `prevHash`, `hash`), computed from the
+   * stream's head read just before. The append is made at the revision that head had, so a concurrent writer
+   * makes it fail rather than break the chain: with `any`/`stream_exists` the adapter then reads the new head
+   * and tries again. A retry of an append that `any`/`stream_exists` already recorded is recognised while its
+   * events are still the stream's last ones (the server itself recognises it only while its id cache holds it).
+   */
   async appendToStream(
     streamName: string,
     events: readonly EventToAppend[],
@@ -102,19 +124,72 @@ export class EventStoreDbEventStore implements EventStore {
     this.assertOpen();
     const { expectedRevision } = options;
     validateAppend(streamName, events, expectedRevision);
+    const prepared = events.map(prepareForChain);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.appendAtHead(streamName, events, prepared, expectedRevision);
+      } catch (error) {
+        const loose = expectedRevision === 'any' || expectedRevision === 'stream_exists';
+        const raced = error instanceof WrongExpectedVersionError && error.actual !== 'no_stream';
+        if (!loose || !raced || attempt >= MAX_HEAD_RACES) throw error;
+      }
+    }
+  }
+
+  private async appendAtHead(
+    streamName: string,
+    events: readonly EventToAppend[],
+    prepared: readonly ChainPrepared[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
+    const loose = expectedRevision === 'any' || expectedRevision === 'stream_exists';
+    // Newest first; `any`/`stream_exists` read as many events as are sent, to recognise a retry.
+    const tail = await this.readTail(streamName, loose ? events.length : 1);
+    const head = tail[0];
+    const current = head?.revision ?? -1;
+    let base: number;
+    let clientExpected: AppendExpectedRevision;
+    if (loose) {
+      if (expectedRevision === 'stream_exists' && head === undefined) {
+        throw new WrongExpectedVersionError(streamName, expectedRevision, 'no_stream');
+      }
+      const retried = retriedTail(streamName, events, tail);
+      if (retried !== undefined) return retried;
+      base = current;
+      clientExpected = head === undefined ? NO_STREAM : BigInt(current);
+    } else {
+      base = expectedRevision === 'no_stream' ? -1 : expectedRevision;
+      if (current < base) {
+        // Refused now: were it sent, a writer could fill the gap first and the link computed here would be wrong.
+        throw new WrongExpectedVersionError(
+          streamName,
+          expectedRevision,
+          head === undefined ? 'no_stream' : current,
+        );
+      }
+      clientExpected = toClientExpectedRevision(expectedRevision);
+    }
+    // The server writes only while the stream is still at `base`, whose last event is then `head`. When the
+    // stream is past `base` it answers with a retry's first result or refuses, and these links are never stored.
+    const links = chainLinks(
+      streamName,
+      base + 1,
+      current === base ? prevHashAfter(head) : GENESIS_HASH,
+      prepared,
+    );
     const context: ErrorContext = { streamName, expectedRevision };
     const result = await this.call(context, () =>
       this.client.appendToStream(
         streamName,
-        events.map((event) =>
+        events.map((event, index) =>
           jsonEvent({
             id: event.id,
             type: event.type,
             data: event.data,
-            metadata: event.metadata,
+            metadata: { ...event.metadata, ...links[index] },
           }),
         ),
-        { expectedRevision: toClientExpectedRevision(expectedRevision) },
+        { expectedRevision: clientExpected },
       ),
     );
     if (!result.success) {
@@ -126,12 +201,12 @@ export class EventStoreDbEventStore implements EventStore {
     const nextExpectedRevision = revisionToNumber(result.nextExpectedRevision);
     if (this.verifyAppends) {
       // Should this read fail, the append has still happened; a retry with the same ids is a harmless replay.
-      const stored = await this.readStream(streamName, {
+      const recorded = await this.readStreamAsStored(streamName, {
         fromRevision: nextExpectedRevision - events.length + 1,
         maxCount: events.length,
       });
-      compareStored(streamName, events, stored);
-      return { nextExpectedRevision, position: stored[stored.length - 1]!.position };
+      compareStored(streamName, events, recorded);
+      return { nextExpectedRevision, position: recorded[recorded.length - 1]!.position };
     }
     if (result.position === undefined) {
       throw new StoreUnavailableError(`EventStoreDB reported no position for the append to ${streamName}`);
@@ -139,7 +214,25 @@ export class EventStoreDbEventStore implements EventStore {
     return { nextExpectedRevision, position: result.position.commit.toString(10) };
   }
 
+  /** The stream's last `count` events, newest first; none when the stream does not exist. */
+  private async readTail(streamName: string, count: number): Promise<RecordedEvent[]> {
+    try {
+      return await this.readStreamAsStored(streamName, { direction: 'backwards', maxCount: count });
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+  }
+
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const events = await this.readStreamAsStored(streamName, options);
+    return options.asStored === true ? events : events.map(this.upcast);
+  }
+
+  private async readStreamAsStored(
+    streamName: string,
+    options: ReadStreamOptions = {},
+  ): Promise<RecordedEvent[]> {
     this.assertOpen();
     const direction = options.direction ?? 'forwards';
     const from = options.fromRevision ?? (direction === 'forwards' ? START : END);
@@ -178,8 +271,10 @@ export class EventStoreDbEventStore implements EventStore {
     const fromPosition =
       from === START || from === END ? from : { commit: BigInt(from), prepare: BigInt(from) };
     const events: RecordedEvent[] = [];
+    const upcast = options.asStored === true ? NO_UPCASTING : this.upcast;
     const take = (event: ClientRecorded): boolean => {
-      if (acceptsEvent(options.filter, event.type, event.streamId)) events.push(toRecordedEvent(event));
+      if (acceptsEvent(options.filter, event.type, event.streamId))
+        events.push(upcast(toRecordedEvent(event)));
       return events.length < maxCount;
     };
     return this.call({}, async () => {
@@ -212,6 +307,7 @@ export class EventStoreDbEventStore implements EventStore {
       {
         checkpointIntervalMultiplier: this.checkpointIntervalMultiplier,
         highWaterMark: this.subscriptionHighWaterMark,
+        upcast: this.upcast,
       },
       (closed) => this.subscriptions.delete(closed),
     );
@@ -301,6 +397,40 @@ export class EventStoreDbEventStore implements EventStore {
   }
 }
 
+/** Appends that lose the race for a stream's head to other writers this many times in a row fail. */
+const MAX_HEAD_RACES = 10;
+
+/**
+ * `any`/`stream_exists`: when the stream ends with exactly the sent ids, this is a retry of a recorded append and
+ * gets its result (after the payload check). Sent ids among the last events otherwise were recorded by another
+ * append: refused, as the embedded store refuses them.
+ */
+function retriedTail(
+  streamName: string,
+  events: readonly EventToAppend[],
+  tail: readonly RecordedEvent[],
+): AppendResult | undefined {
+  const sentIds = events.map((event) => event.id.toLowerCase());
+  const recorded = [...tail].reverse();
+  const head = tail[0];
+  if (
+    head !== undefined &&
+    recorded.length === events.length &&
+    recorded.every((event, index) => event.id.toLowerCase() === sentIds[index])
+  ) {
+    compareStored(streamName, events, recorded);
+    return { nextExpectedRevision: head.revision, position: head.position };
+  }
+  const known = recorded.find((event) => sentIds.includes(event.id.toLowerCase()));
+  if (known !== undefined) {
+    throw new EventIdConflictError(
+      known.id,
+      `it was recorded at revision ${known.revision} by an earlier append, not by this one`,
+    );
+  }
+  return undefined;
+}
+
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(`Non-error thrown: ${JSON.stringify(error)}`);
 }
@@ -348,6 +478,7 @@ function validateAppend(
     }
     assertJsonObject(event.data, `Event ${event.id}: data`);
     assertJsonObject(event.metadata, `Event ${event.id}: metadata`);
+    assertNoChainLink(event.metadata, `Event ${event.id}`);
   }
 }
 
@@ -403,7 +534,10 @@ function compareStored(
       recorded.streamName !== streamName ? 'stream' : undefined,
       recorded.type !== event.type ? 'type' : undefined,
       canonicalJson(recorded.data) !== canonicalJson(event.data) ? 'data' : undefined,
-      canonicalJson(recorded.metadata) !== canonicalJson(event.metadata) ? 'metadata' : undefined,
+      // The stored metadata also holds the chain link, which the caller never sends.
+      canonicalJson(withoutChainLink(recorded.metadata)) !== canonicalJson(event.metadata)
+        ? 'metadata'
+        : undefined,
     ].filter((difference) => difference !== undefined);
     if (differences.length > 0) {
       throw new EventIdConflictError(

@@ -5,7 +5,13 @@ import type {
   EventStoreDBClient,
   Filter,
 } from '@eventstore/db-client';
-import type { Position, RecordedEvent, StoreSubscription, SubscribeToAllOptions } from '../event-store.port';
+import type {
+  EventUpcaster,
+  Position,
+  RecordedEvent,
+  StoreSubscription,
+  SubscribeToAllOptions,
+} from '../event-store.port';
 import { comparePositions, isPosition } from '../event-store.port';
 import { StoreUnavailableError } from '../errors';
 import { acceptsEvent, toRecordedEvent } from './conversions';
@@ -20,6 +26,7 @@ export interface SubscriptionTuning {
   readonly checkpointIntervalMultiplier: number;
   /** Events buffered ahead of the consumer before the gRPC stream is paused. */
   readonly highWaterMark: number;
+  readonly upcast: EventUpcaster;
 }
 
 /**
@@ -137,7 +144,7 @@ export class EventStoreDbSubscription implements StoreSubscription {
     if (this.closed || event === undefined) return;
     if (!acceptsEvent(this.options.filter, event.type, event.streamId)) return;
     try {
-      this.push({ kind: 'event', event: toRecordedEvent(event) });
+      this.push({ kind: 'event', event: this.tuning.upcast(toRecordedEvent(event)) });
     } catch (error) {
       this.fail(error);
     }

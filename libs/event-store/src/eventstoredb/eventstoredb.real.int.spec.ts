@@ -20,6 +20,6 @@ if (connectionString === undefined || connectionString === '') {
   });
 } else {
   describeEventStoreContract(`EventStoreDB adapter on a real server (${connectionString})`, {
-    create: () => EventStoreDbEventStore.connect(connectionString),
+    create: ({ upcast }) => EventStoreDbEventStore.connect(connectionString, { upcast }),
   });
 }
