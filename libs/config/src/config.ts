@@ -24,6 +24,25 @@ export interface AppConfig {
   readonly shutdownTimeoutMs: number;
   /** Test-only crash points (never in production): see docs/adr/0004. */
   readonly faultInjection: FaultInjection | null;
+  readonly webhooks: WebhooksConfig;
+  /** Trail seals (docs/adr/0011-seals-and-proofs.md). */
+  readonly integrity: IntegrityConfig;
+}
+
+export interface IntegrityConfig {
+  /** Ed25519 private key (PKCS#8 PEM) that signs seals; unset: dev key in DATA_DIR/keys, refused in production. */
+  readonly sealKeyFile?: string;
+}
+
+/** Outbound webhook deliveries (docs/adr/0008-webhooks.md). */
+export interface WebhooksConfig {
+  /** Server key the per-endpoint signing secrets derive from; unset: a key file in DATA_DIR/keys. */
+  readonly signingKey?: string;
+  /** First retry delay; each later one doubles, with jitter. */
+  readonly backoffBaseMs: number;
+  readonly timeoutMs: number;
+  /** http:// is accepted for localhost and 127.0.0.1 only, and only outside production. */
+  readonly allowLoopbackHttp: boolean;
 }
 
 /** The edge's hardening (SECURITY.md): CORS, HSTS, proxies and rate limits. */
@@ -46,7 +65,11 @@ export interface HttpSecurityConfig {
   };
 }
 
-export const FAULT_INJECTIONS = ['crash-after-ruling-append'] as const;
+export const FAULT_INJECTIONS = [
+  'crash-after-ruling-append',
+  'crash-during-expiry-sweep',
+  'stall-during-expiry-sweep',
+] as const;
 export type FaultInjection = (typeof FAULT_INJECTIONS)[number];
 
 /** One line per variable: the README's configuration table is written from this list. */
@@ -91,9 +114,23 @@ export const ENVIRONMENT_VARIABLES = [
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent'],
   ['SHUTDOWN_TIMEOUT_MS', '25000', 'how long SIGTERM waits for in-flight work before closing'],
   [
+    'WEBHOOK_SIGNING_KEY',
+    '(unset: DATA_DIR/keys/webhook-signing.key)',
+    'server key (at least 32 bytes, hex or base64) the webhook signing secrets derive from; set it in production',
+  ],
+  ['WEBHOOK_BACKOFF_BASE_MS', '10000', 'first webhook retry delay; each later one doubles, with jitter'],
+  ['WEBHOOK_TIMEOUT_MS', '10000', 'how long one webhook delivery may take'],
+  [
+    'SEAL_KEY_FILE',
+    '(unset: DATA_DIR/keys/seal-ed25519-private.pem, dev only)',
+    'Ed25519 private key (PKCS#8 PEM) that signs trail seals; required to seal in production',
+  ],
+  [
     'ISMAP_FAULT_INJECTION',
     '(unset)',
-    'test only, refused in production: `crash-after-ruling-append` kills the process between a ruling and its effects',
+    'test only, refused in production: `crash-after-ruling-append` kills the process between a ruling and its effects; ' +
+      '`crash-during-expiry-sweep` kills the worker after the first expiry of a sweep job, before the job completes; ' +
+      '`stall-during-expiry-sweep` holds a sweep job 5 s after its first expiry (shutdown drain tests)',
   ],
 ] as const;
 
@@ -232,6 +269,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems.push('ISMAP_FAULT_INJECTION is not allowed when NODE_ENV=production');
   }
 
+  const sealKeyFile = get('SEAL_KEY_FILE');
+  const webhookSigningKey = get('WEBHOOK_SIGNING_KEY');
+  if (webhookSigningKey !== undefined && !isStrongKey(webhookSigningKey)) {
+    problems.push('WEBHOOK_SIGNING_KEY must be at least 32 bytes, written as hex or base64');
+  }
+
   const config: AppConfig = {
     nodeEnv,
     port: integer('PORT', 3000, 0, 65535),
@@ -265,9 +308,21 @@ export function loadConfig(env: Env = process.env): AppConfig {
       fault !== undefined && (FAULT_INJECTIONS as readonly string[]).includes(fault)
         ? (fault as FaultInjection)
         : null,
+    webhooks: {
+      ...(webhookSigningKey === undefined ? {} : { signingKey: webhookSigningKey }),
+      backoffBaseMs: integer('WEBHOOK_BACKOFF_BASE_MS', 10_000, 1, 3_600_000),
+      timeoutMs: integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      allowLoopbackHttp: nodeEnv !== 'production',
+    },
+    integrity: sealKeyFile === undefined ? {} : { sealKeyFile: resolve(sealKeyFile) },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function isStrongKey(value: string): boolean {
+  if (/^[0-9a-fA-F]+$/.test(value)) return value.length >= 64 && value.length % 2 === 0;
+  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length >= 32;
 }
 
 /** Injection token for the validated AppConfig. */

@@ -3,9 +3,9 @@
  * Every queue lives under the deployment's REDIS_KEY_PREFIX (see `bullPrefix`).
  */
 export const QUEUES = {
-  /** Daily registration expiry sweep (Job Scheduler, 00:05 Asia/Tokyo) and on-demand sweeps. */
+  /** Daily registration sweep (Job Scheduler, 00:05 Asia/Tokyo): expiries and renewal reminders; on-demand sweeps. */
   expiry: 'expiry',
-  /** Renewal deadline reminders (90, 30 and 7 days before validUntil). */
+  /** Reserved: renewal deadline reminders run inside the daily registration sweep on `expiry` (docs/adr/0013). */
   reminders: 'reminders',
   /** Outbound webhook deliveries, one job per (endpoint, event). */
   webhooks: 'webhooks',

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { IncidentStage, ServiceEvent } from '@ismap/domain';
+import type { IncidentStage, RenewalReminderDays, ServiceEvent } from '@ismap/domain';
 import { expiryDateOf, serviceDecider, serviceStreamName } from '@ismap/domain';
 import { EVENT_STORE, type EventStore } from '@ismap/event-store';
 import type { CommandMetadata } from '../commands/command-metadata';
@@ -115,6 +115,34 @@ export class ExpireRegistrationHandler implements ICommandHandler<
       serviceDecider,
       { type: 'ExpireRegistration', data: { asOf: command.asOf } },
       { ...command.metadata, occurredOn },
+    );
+  }
+}
+
+export class RemindRenewalDeadlineCommand {
+  constructor(
+    readonly serviceId: string,
+    readonly daysBefore: RenewalReminderDays,
+    /** The day the reminder is due and issued on (its business date). */
+    readonly asOf: string,
+    readonly metadata: CommandMetadata,
+  ) {}
+}
+
+@CommandHandler(RemindRenewalDeadlineCommand)
+export class RemindRenewalDeadlineHandler implements ICommandHandler<
+  RemindRenewalDeadlineCommand,
+  CommandResult<ServiceEvent>
+> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  execute(command: RemindRenewalDeadlineCommand): Promise<CommandResult<ServiceEvent>> {
+    return handleCommand(
+      this.store,
+      serviceStreamName(command.serviceId),
+      serviceDecider,
+      { type: 'RemindRenewalDeadline', data: { daysBefore: command.daysBefore, asOf: command.asOf } },
+      { ...command.metadata, occurredOn: command.asOf },
     );
   }
 }

@@ -1,5 +1,6 @@
 import type { DomainEvent } from '../shared/messages';
 import type { IncidentStage, Period, Scope, ServiceModel, Track } from '../shared/vocabulary';
+import type { RenewalReminderDays } from './renewal-reminders';
 
 export const serviceStreamName = (serviceId: string): string => `service-${serviceId}`;
 
@@ -70,6 +71,21 @@ export type RegistrationExpired = DomainEvent<
   'RegistrationExpired',
   { serviceId: string; expiredOn: string; validUntil: string }
 >;
+/**
+ * [D] A renewal deadline reminder for the provider: `daysBefore` (90, 30 or 7) days before `validUntil`, when no
+ * renewal has been applied for. Once per (validity, threshold): a renewed validity starts its own reminders.
+ */
+export type RenewalReminderIssued = DomainEvent<
+  'RenewalReminderIssued',
+  {
+    serviceId: string;
+    providerId: string;
+    registrationNumber: string;
+    validUntil: string;
+    daysBefore: RenewalReminderDays;
+    remindedOn: string;
+  }
+>;
 export type IncidentReported = DomainEvent<
   'IncidentReported',
   {
@@ -92,4 +108,5 @@ export type ServiceEvent =
   | ServiceWithdrawn
   | RegistrationRevoked
   | RegistrationExpired
+  | RenewalReminderIssued
   | IncidentReported;

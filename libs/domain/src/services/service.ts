@@ -6,6 +6,8 @@ import { assertNever } from '../shared/messages';
 import type { IncidentStage, Period, Scope, ServiceModel, Track } from '../shared/vocabulary';
 import type { ServiceFacts } from '../applications/application';
 import type { ServiceEvent, ServiceRegistered } from './service.events';
+import type { RenewalReminderDays } from './renewal-reminders';
+import { dueRenewalReminder, isRenewalReminderDays } from './renewal-reminders';
 
 export type RegisterService = Command<'RegisterService', ServiceRegistered['data']>;
 export type ApplyForRenewal = Command<'ApplyForRenewal', { applicationId: string; appliedOn: string }>;
@@ -48,6 +50,11 @@ export type RevokeRegistration = Command<
 >;
 /** `asOf`: the day the expiry is noticed; the registration expires from the day after `validUntil` regardless. */
 export type ExpireRegistration = Command<'ExpireRegistration', { asOf: string }>;
+/** `asOf`: the day the sweep runs for; the reminder is due that day (see `dueRenewalReminder`). */
+export type RemindRenewalDeadline = Command<
+  'RemindRenewalDeadline',
+  { daysBefore: RenewalReminderDays; asOf: string }
+>;
 export type ReportIncident = Command<
   'ReportIncident',
   {
@@ -70,6 +77,7 @@ export type ServiceCommand =
   | WithdrawService
   | RevokeRegistration
   | ExpireRegistration
+  | RemindRenewalDeadline
   | ReportIncident;
 
 export type ServiceStatus = ServiceFacts['status'];
@@ -100,6 +108,8 @@ export type ServiceState =
       readonly validUntil: string;
       readonly pendingRenewal: { readonly applicationId: string; readonly appliedOn: string } | null;
       readonly withdrawal: { readonly effectiveOn: string } | null;
+      /** Reminders already issued for the current `validUntil` (a renewal starts afresh). */
+      readonly remindersSent: readonly RenewalReminderDays[];
       readonly incidents: Readonly<Record<string, IncidentState>>;
     };
 
@@ -239,6 +249,12 @@ function decide(command: ServiceCommand, state: ServiceState, context: CommandCo
       if (service.status !== 'REGISTERED') {
         throw new DomainError('SERVICE.NOT_REGISTERED', `The registration is ${service.status}`, 'conflict');
       }
+      if (command.data.asOf > context.today) {
+        throw new DomainError(
+          'BUSINESS_DATE.IN_FUTURE',
+          `The sweep date ${command.data.asOf} is later than today`,
+        );
+      }
       if (command.data.asOf <= service.validUntil) {
         throw new DomainError(
           'REGISTRATION.STILL_VALID',
@@ -252,6 +268,46 @@ function decide(command: ServiceCommand, state: ServiceState, context: CommandCo
             serviceId: service.serviceId,
             expiredOn: expiryDateOf(service.validUntil),
             validUntil: service.validUntil,
+          },
+        },
+      ];
+    }
+    case 'RemindRenewalDeadline': {
+      const { daysBefore, asOf } = command.data;
+      const service = requireService(state);
+      if (service.status === 'RENEWAL_PENDING') {
+        throw new DomainError('REMINDER.RENEWAL_APPLIED', 'A renewal has been applied for', 'conflict');
+      }
+      if (service.status !== 'REGISTERED') {
+        throw new DomainError('SERVICE.NOT_REGISTERED', `The registration is ${service.status}`, 'conflict');
+      }
+      if (asOf > context.today) {
+        throw new DomainError('BUSINESS_DATE.IN_FUTURE', `The reminder date ${asOf} is later than today`);
+      }
+      if (!isRenewalReminderDays(daysBefore) || dueRenewalReminder(service.validUntil, asOf) !== daysBefore) {
+        throw new DomainError(
+          'REMINDER.NOT_DUE',
+          `No ${daysBefore}-day reminder is due on ${asOf} for validity ending ${service.validUntil}`,
+        );
+      }
+      // A nearer reminder already sent makes a more distant one pointless, not just a duplicate.
+      if (service.remindersSent.some((sent) => sent <= daysBefore)) {
+        throw new DomainError(
+          'REMINDER.ALREADY_SENT',
+          `The ${daysBefore}-day reminder for validity ending ${service.validUntil} was already issued`,
+          'conflict',
+        );
+      }
+      return [
+        {
+          type: 'RenewalReminderIssued',
+          data: {
+            serviceId: service.serviceId,
+            providerId: service.providerId,
+            registrationNumber: service.registrationNumber,
+            validUntil: service.validUntil,
+            daysBefore,
+            remindedOn: asOf,
           },
         },
       ];
@@ -339,6 +395,7 @@ function evolve(state: ServiceState, event: ServiceEvent): ServiceState {
       validUntil: d.validUntil,
       pendingRenewal: null,
       withdrawal: null,
+      remindersSent: [],
       incidents: {},
     };
   }
@@ -361,6 +418,7 @@ function evolve(state: ServiceState, event: ServiceEvent): ServiceState {
         auditBodyId: event.data.auditBodyId,
         auditPeriod: event.data.auditPeriod,
         validUntil: event.data.validUntil,
+        remindersSent: [],
       };
     case 'ServiceChangeApproved':
       return {
@@ -380,6 +438,10 @@ function evolve(state: ServiceState, event: ServiceEvent): ServiceState {
       return { ...state, status: 'REVOKED', pendingRenewal: null };
     case 'RegistrationExpired':
       return { ...state, status: 'EXPIRED', pendingRenewal: null };
+    case 'RenewalReminderIssued':
+      return event.data.validUntil === state.validUntil
+        ? { ...state, remindersSent: [...state.remindersSent, event.data.daysBefore] }
+        : state;
     case 'IncidentReported': {
       const d = event.data;
       const incidents: Record<string, IncidentState> = {

@@ -239,6 +239,8 @@ export function summarise(event: RecordedEvent): string {
       return `Registration of service ${e.data.serviceId} revoked on ${e.data.revokedOn} by ruling ${e.data.rulingId}`;
     case 'RegistrationExpired':
       return `Registration of service ${e.data.serviceId} expired on ${e.data.expiredOn} (valid until ${e.data.validUntil})`;
+    case 'RenewalReminderIssued':
+      return `Provider ${e.data.providerId} reminded on ${e.data.remindedOn} that registration ${e.data.registrationNumber} of service ${e.data.serviceId} ends on ${e.data.validUntil} (${plural(e.data.daysBefore, 'day')} ahead) with no renewal applied for`;
     case 'IncidentReported':
       return `${e.data.stage} incident report ${e.data.incidentId} for service ${e.data.serviceId} filed on ${e.data.reportedOn}${e.data.flashIncidentId === null ? '' : ` (follows ${e.data.flashIncidentId})`}`;
     case 'MeetingScheduled':

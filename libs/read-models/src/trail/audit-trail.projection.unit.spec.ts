@@ -281,6 +281,17 @@ const EVERY_TYPE: AnyEvent[] = [
       rationale: '監視の結果',
     },
   },
+  {
+    type: 'RenewalReminderIssued',
+    data: {
+      serviceId: 'SVC-0001',
+      providerId: 'PRV-0001',
+      registrationNumber: 'C21-0001-2',
+      validUntil: '2023-04-30',
+      daysBefore: 30,
+      remindedOn: '2023-03-31',
+    },
+  },
 ];
 
 function trailOf(log: EventLog) {
@@ -352,11 +363,11 @@ describe('audit trail projection: evolve', () => {
     expect(seqsOf('service:SVC-0004')).toEqual([30, 31, 32]);
     expect(seqsOf(`subject:provider:${PROVIDER_ID}`)).toEqual([1]);
     expect(seqsOf('type:MeetingScheduled')).toEqual([3, 14]);
-    expect(seqsOf('actor:system:reactions')).toEqual([5, 18, 19, 20, 21, 24, 25, 27, 28, 32, 33]);
+    expect(seqsOf('actor:system:reactions')).toEqual([5, 18, 19, 20, 21, 24, 25, 27, 28, 32, 33, 34]);
     // Its application's events, the ruling on it and its own stream; not another application's withdrawal
     // (APP-0002 was never seen submitted, so the trail cannot place its events: only its RenewalClosed is there).
     expect(seqsOf('service:SVC-0001')).toEqual([
-      6, 7, 8, 9, 10, 11, 12, 13, 15, 17, 18, 19, 21, 22, 23, 24, 25, 27,
+      6, 7, 8, 9, 10, 11, 12, 13, 15, 17, 18, 19, 21, 22, 23, 24, 25, 27, 34,
     ]);
   });
 
@@ -461,6 +472,10 @@ describe('summarise', () => {
     [
       'RegistrationExpired',
       'Registration of service SVC-0002 expired on 2022-05-01 (valid until 2022-04-30)',
+    ],
+    [
+      'RenewalReminderIssued',
+      'Provider PRV-0001 reminded on 2023-03-31 that registration C21-0001-2 of service SVC-0001 ends on 2023-04-30 (30 days ahead) with no renewal applied for',
     ],
     ['NumberReserved', 'Number C21-0001-1 reserved on the ISMAP register for APP-0001'],
     [

@@ -76,6 +76,7 @@ function streamOf(event: AnyEvent): string {
     case 'ServiceWithdrawn':
     case 'RegistrationRevoked':
     case 'RegistrationExpired':
+    case 'RenewalReminderIssued':
     case 'IncidentReported':
       return `service-${event.data.serviceId}`;
     case 'ApplicationSubmitted':
@@ -152,6 +153,8 @@ function businessDateOf(event: AnyEvent): string {
       return event.data.revokedOn;
     case 'RegistrationExpired':
       return event.data.expiredOn;
+    case 'RenewalReminderIssued':
+      return event.data.remindedOn;
     case 'IncidentReported':
       return event.data.reportedOn;
   }
@@ -195,6 +198,7 @@ function actorOf(event: AnyEvent): Actor {
     case 'ServiceChangeApproved':
     case 'RegistrationRevoked':
     case 'RegistrationExpired':
+    case 'RenewalReminderIssued':
       return ACTORS.system;
   }
 }
