@@ -1,0 +1,3 @@
+export * from './register-webhook-endpoint';
+export * from './webhook-endpoints';
+export * from './webhook-fanout';
