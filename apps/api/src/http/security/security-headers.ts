@@ -38,7 +38,11 @@ export function applySecurityHeaders(
   options: SecurityHeadersOptions,
 ): void {
   for (const [name, value] of Object.entries(FIXED_HEADERS)) void reply.header(name, value);
-  void reply.header('content-security-policy', isDocsPath(request.url) ? DOCS_CSP : API_CSP);
+  // A route that serves a document of its own (the HQ report's HTML page) sets that document's policy, which is
+  // at least as strict (no script, no other origin); every other answer gets the API's or the docs' policy.
+  if (!reply.hasHeader('content-security-policy')) {
+    void reply.header('content-security-policy', isDocsPath(request.url) ? DOCS_CSP : API_CSP);
+  }
   if (options.hstsMaxAgeSeconds > 0) {
     void reply.header('strict-transport-security', `max-age=${options.hstsMaxAgeSeconds}; includeSubDomains`);
   }
