@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Access, Public } from './access';
 import { CurrentPrincipal } from './access.guard';
 import { AuthModule } from './auth.module';
-import { UndeclaredRouteAccessError } from './errors';
+import { PolicyMismatchError, UndeclaredRouteAccessError } from './errors';
 import { issueDevToken } from './dev-token';
 import type { DevTokenRequest } from './dev-token';
 import { actorOf } from './principal';
@@ -43,7 +43,8 @@ class ProvidersController {
   }
 }
 
-@Controller('applications')
+/** Not a route of the product, so no policy row (ROUTE_POLICIES) narrows it: @Access alone decides. */
+@Controller('org-echo')
 @Access('csp')
 class ApplicationsController {
   @Get()
@@ -67,6 +68,16 @@ class UndeclaredController {
   @Get('fine')
   @Public()
   fine(): object {
+    return {};
+  }
+}
+
+/** A product route (GET /audit-trail) declared wider than its policy row says. */
+@Controller('audit-trail')
+class WiderThanPolicyController {
+  @Get()
+  @Access('secretariat', 'agency')
+  trail(): object {
     return {};
   }
 }
@@ -185,9 +196,9 @@ describe('AuthModule in a Fastify app', () => {
 
     it('applies a controller-level declaration to its handlers', async () => {
       const csp = `Bearer ${await token({ role: 'csp', org: 'provider-9' })}`;
-      expect(await call('GET', '/applications', csp)).toEqual({ status: 200, body: { org: 'provider-9' } });
+      expect(await call('GET', '/org-echo', csp)).toEqual({ status: 200, body: { org: 'provider-9' } });
       const agency = `Bearer ${await token({ role: 'agency' })}`;
-      expect(await call('GET', '/applications', agency)).toMatchObject({ status: 403 });
+      expect(await call('GET', '/org-echo', agency)).toMatchObject({ status: 403 });
     });
   });
 });
@@ -231,5 +242,32 @@ describe('start-up with a route that does not declare its access', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('start-up with a route whose @Access and policy row disagree', () => {
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'ismap-auth-mismatch-'));
+  });
+
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('fails, naming the route and both sets of actors', async () => {
+    const failure = await start(dataDir, [ListsController, WiderThanPolicyController]).then(
+      async (app) => {
+        await app.close();
+        return undefined;
+      },
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(PolicyMismatchError);
+    expect((failure as Error).message).toContain(
+      'WiderThanPolicyController.trail (GET /audit-trail): @Access secretariat,agency vs policy secretariat,ipa-reviewer,committee-member',
+    );
+    expect((failure as Error).message).not.toContain('ListsController');
   });
 });

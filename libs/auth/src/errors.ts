@@ -109,3 +109,45 @@ export class UndeclaredRouteAccessError extends Error {
     this.name = 'UndeclaredRouteAccessError';
   }
 }
+
+/**
+ * → 404: an object the caller may not know exists. Code and text are those of an object that does not exist
+ * (`APPLICATION.NOT_FOUND`, …), so the answer reveals nothing.
+ */
+export class HiddenObjectError extends HttpException {
+  constructor(
+    readonly code: string,
+    message: string,
+    /** For the log only: whether it exists and whose it is. */
+    readonly reason: string,
+  ) {
+    super({ statusCode: HttpStatus.NOT_FOUND, code, message }, HttpStatus.NOT_FOUND);
+    this.name = 'HiddenObjectError';
+    this.message = message;
+  }
+}
+
+/** Start-up refuses a route whose @Access/@Public and policy row (ROUTE_POLICIES) name different actors. */
+export class PolicyMismatchError extends Error {
+  readonly code = 'AUTH.POLICY_MISMATCH';
+
+  constructor(readonly routes: readonly string[]) {
+    super(
+      'The actors of a route policy (libs/auth/src/policies/route-policies.ts) must be those its @Access/@Public ' +
+        `allows. Mismatched:\n${routes.map((route) => `  - ${route}`).join('\n')}`,
+    );
+    this.name = 'PolicyMismatchError';
+  }
+}
+
+/** → 400: a body claiming an identity (`actor`, `createdBy`, `org`); apps usually answer with their own shape. */
+export class IdentityClaimError extends HttpException {
+  readonly code = 'REQUEST.INVALID';
+
+  constructor(readonly fields: readonly string[]) {
+    const message = 'The request body is not valid';
+    super({ statusCode: HttpStatus.BAD_REQUEST, code: 'REQUEST.INVALID', message }, HttpStatus.BAD_REQUEST);
+    this.name = 'IdentityClaimError';
+    this.message = message;
+  }
+}

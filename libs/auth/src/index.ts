@@ -10,7 +10,12 @@ export {
   AuthConfigurationError,
   DevTokenRequestError,
   UndeclaredRouteAccessError,
+  HiddenObjectError,
+  PolicyMismatchError,
+  IdentityClaimError,
 } from './errors';
+export { IDENTITY_FIELDS, IDENTITY_CLAIM_REFUSAL, identityFieldsIn } from './policies/identity-claims';
+export type { IdentityClaimRefusal } from './policies/identity-claims';
 export type { AuthenticationErrorCode } from './errors';
 export { ROLES_CLAIM, ORG_CLAIM, principalFromClaims, identifierProblem } from './claims';
 export { bearerTokenFrom, MAX_TOKEN_LENGTH } from './bearer-token';
@@ -42,8 +47,44 @@ export { issueDevToken, DEFAULT_DEV_TOKEN_TTL_SECONDS, MAX_DEV_TOKEN_TTL_SECONDS
 export type { DevTokenRequest, DevTokenContext } from './dev-token';
 export { Access, Public, ACCESS_METADATA, accessRuleOf, decideAccess } from './access';
 export type { AccessRule, AccessDecision } from './access';
-export { AccessGuard, CurrentPrincipal, principalOf } from './access.guard';
-export type { AuthenticatableRequest } from './access.guard';
+export { AccessGuard, CurrentPrincipal, principalOf, authorizationOf } from './access.guard';
+export type { AuthenticatableRequest, Authorization } from './access.guard';
+export { POLICY_FACTS, NOT_FOUND_OF } from './policies/facts';
+export type {
+  PolicyFacts,
+  ApplicationFacts,
+  ServiceFacts,
+  FindingFacts,
+  WebhookFacts,
+  ResourceKind,
+  FactsByKind,
+} from './policies/facts';
+export {
+  ANY,
+  ACTORS,
+  anyone,
+  roles,
+  onObject,
+  onList,
+  byAudience,
+  actorsAllowedBy,
+  evaluatePolicy,
+} from './policies/policy';
+export type { Actor, RoutePolicy, PolicyDecision } from './policies/policy';
+export {
+  ownsApplication,
+  namedInApplication,
+  ownsService,
+  ownsFindingService,
+  ownsWebhook,
+  applicationsOfProvider,
+  applicationsNamingAuditBody,
+  findingsOfProvider,
+  findingsOfAuditBody,
+} from './policies/rules';
+export type { ListRule } from './policies/rules';
+export { ROUTE_POLICIES, SERVICE_AUDIENCES, policyFor, routeKey } from './policies/route-policies';
+export type { ServiceAudience } from './policies/route-policies';
 export {
   RouteAccessCheck,
   assertEveryRouteDeclaresAccess,
@@ -51,6 +92,7 @@ export {
   routeMetadataTable,
   controllersOf,
   describeRoute,
+  routeKeysOfHandler,
 } from './route-access';
 export type { RouteAccess } from './route-access';
 export { AuthModule, AUTH_OPTIONS, createTokenVerifier } from './auth.module';

@@ -4,7 +4,9 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { accessRuleOf } from './access';
 import type { AccessRule } from './access';
-import { UndeclaredRouteAccessError } from './errors';
+import { PolicyMismatchError, UndeclaredRouteAccessError } from './errors';
+import { ACTORS, actorsAllowedBy } from './policies/policy';
+import { policyFor } from './policies/route-policies';
 
 export interface RouteAccess {
   readonly controller: string;
@@ -86,6 +88,16 @@ function scanRoutes(controllers: Iterable<Type>): ScannedRoute[] {
   return routes;
 }
 
+/** `METHOD /path` of one handler, as Nest registers it (ROUTE_POLICIES' keys); several when it has several paths. */
+export function routeKeysOfHandler(controller: Type, handler: object): string[] {
+  const handlerPath: unknown = Reflect.getMetadata(PATH_METADATA, handler);
+  const method: unknown = Reflect.getMetadata(METHOD_METADATA, handler);
+  const verb = typeof method === 'number' ? (RequestMethod[method] ?? String(method)) : 'GET';
+  return pathsOf(Reflect.getMetadata(PATH_METADATA, controller)).flatMap((base) =>
+    pathsOf(handlerPath).map((path) => `${verb} ${joinPaths(base, path)}`),
+  );
+}
+
 function pathsOf(metadata: unknown): string[] {
   if (Array.isArray(metadata)) return metadata.filter((path): path is string => typeof path === 'string');
   return typeof metadata === 'string' ? [metadata] : ['/'];
@@ -112,6 +124,19 @@ export function assertEveryRouteDeclaresAccess(app: INestApplicationContext): vo
 function assertDeclared(routes: readonly RouteAccess[]): void {
   const undeclared = routes.filter((route) => route.access === undefined).map(describeRoute);
   if (undeclared.length > 0) throw new UndeclaredRouteAccessError(undeclared);
+  const mismatched = routes.flatMap((route) =>
+    route.paths.flatMap((path) => {
+      const policy = policyFor(route.method, path);
+      if (policy === undefined || route.access === undefined) return [];
+      const declared = route.access.kind === 'public' ? [...ACTORS] : route.access.roles;
+      const inPolicy = actorsAllowedBy(policy);
+      const same = declared.length === inPolicy.length && declared.every((actor) => inPolicy.includes(actor));
+      return same
+        ? []
+        : [`${describeRoute(route)}: @Access ${declared.join(',')} vs policy ${inPolicy.join(',')}`];
+    }),
+  );
+  if (mismatched.length > 0) throw new PolicyMismatchError(mismatched);
 }
 
 /** Registered by AuthModule: start-up (app.init / listen) fails before the first request can reach such a route. */

@@ -34,8 +34,9 @@ import {
 const APPLICATION_ID = { name: 'applicationId', description: 'The application (a UUID)' } as const;
 
 /**
- * An application's way from submission to referral. A `csp` acts for the provider its token names (`org`); the
- * domain answers 404 for another provider's applications.
+ * An application's way from submission to referral. A `csp` acts for the provider its token names (`org`). Who may
+ * act on which application is the route policy's (libs/auth ROUTE_POLICIES), applied before these handlers run;
+ * the domain keeps its own invariant that only the owner resubmits or withdraws.
  */
 @ApiTags('applications')
 @ApiBearerAuth()

@@ -39,7 +39,10 @@ export class FindingsController {
     private readonly metadata: CommandMetadataFactory,
   ) {}
 
-  /** Only the audit body named in the application may record; any other is told the application does not exist. */
+  /**
+   * Only the audit body named in the application may record; the route policy tells any other that the
+   * application does not exist.
+   */
   @Post('applications/:applicationId/audit-findings')
   @Access('audit-body')
   @ApiParam(APPLICATION_ID)

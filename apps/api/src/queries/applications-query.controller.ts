@@ -2,9 +2,9 @@ import { Controller, Get, Headers, Param, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import { Access, principalOf } from '@ismap/auth';
+import { Access, authorizationOf } from '@ismap/auth';
 import { APPLICATION_KINDS, tokyoDateOf, TRACKS, type ApplicationKind, type Track } from '@ismap/domain';
-import type { ApplicationDoc, ApplicationFilters, ApplicationStatusName } from '@ismap/read-models';
+import type { ApplicationDoc, ApplicationStatusName } from '@ismap/read-models';
 import { ageInDays, getApplication, listApplications } from '@ismap/read-models';
 import { Clock } from '../http/clock';
 import { ApplicationIdPipe } from '../http/path-ids';
@@ -12,7 +12,6 @@ import { problem, ProblemException } from '../http/problem';
 import { ID_PATTERNS } from '../http/validators';
 import { AuditedRead } from '../access-log/audited.decorator';
 import { ReadModels } from './read-models.service';
-import { audienceOf, type Audience } from './visibility';
 
 const STATUSES = ['SUBMITTED', 'RETURNED', 'ACCEPTED', 'REFERRED', 'DECIDED', 'WITHDRAWN'] as const;
 
@@ -27,30 +26,11 @@ export class ApplicationsQuery {
 
 export type ApplicationView = ApplicationDoc & { readonly ageInDays: number };
 
-/** Narrows any filter to what the audience may see: a provider its own, an audit body those that name it. */
-export function applicationFiltersFor(audience: Audience, filters: ApplicationFilters): ApplicationFilters {
-  switch (audience.kind) {
-    case 'review':
-      return filters;
-    case 'provider':
-      return { ...filters, providerId: audience.providerId };
-    case 'auditBody':
-      return { ...filters, auditBodyId: audience.auditBodyId };
-  }
-}
-
-export function canSeeApplication(audience: Audience, doc: ApplicationDoc): boolean {
-  switch (audience.kind) {
-    case 'review':
-      return true;
-    case 'provider':
-      return doc.providerId === audience.providerId;
-    case 'auditBody':
-      return doc.auditBodyId === audience.auditBodyId;
-  }
-}
-
-/** The IPA's work queue and each party's view of its applications, with their age. */
+/**
+ * The IPA's work queue and each party's view of its applications, with their age. Who sees which application is
+ * the route policy's (libs/auth ROUTE_POLICIES): the guard has refused hidden ones before these handlers run, and
+ * `visible` keeps a list to what the caller may see.
+ */
 @ApiTags('applications')
 @ApiBearerAuth()
 @Controller('applications')
@@ -68,12 +48,10 @@ export class ApplicationsQueryController {
     @Req() request: FastifyRequest,
     @Headers('x-min-log-position') minPosition: string | undefined,
   ): Promise<{ count: number; applications: ApplicationView[] }> {
-    const audience = audienceOf(principalOf(request));
     await this.readModels.waitFor(minPosition, ['applications']);
     const today = tokyoDateOf(this.clock.now());
-    const docs = await listApplications(
-      this.readModels.live('applications'),
-      applicationFiltersFor(audience, { ...query }),
+    const docs = await authorizationOf(request).visible(
+      await listApplications(this.readModels.live('applications'), { ...query }),
     );
     const applications = docs.map((doc) => ({ ...doc, ageInDays: ageInDays(doc, today) }));
     return { count: applications.length, applications };
@@ -87,10 +65,9 @@ export class ApplicationsQueryController {
     @Req() request: FastifyRequest,
     @Headers('x-min-log-position') minPosition: string | undefined,
   ): Promise<ApplicationView> {
-    const audience = audienceOf(principalOf(request));
     await this.readModels.waitFor(minPosition, ['applications']);
     const doc = await getApplication(this.readModels.live('applications'), applicationId);
-    if (doc === undefined || !canSeeApplication(audience, doc)) {
+    if (doc === undefined) {
       throw new ProblemException(problem(404, 'APPLICATION.NOT_FOUND', 'No such application'));
     }
     return { ...doc, ageInDays: ageInDays(doc, tokyoDateOf(this.clock.now())) };

@@ -2,14 +2,13 @@ import { Controller, Get, Headers, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import { Access, principalOf } from '@ismap/auth';
+import { Access, authorizationOf } from '@ismap/auth';
 import { FINDING_KINDS, type FindingKind } from '@ismap/domain';
-import type { FindingDoc, FindingFilters, FindingStatusName, ReadView } from '@ismap/read-models';
-import { listApplications, listFindings } from '@ismap/read-models';
+import type { FindingDoc, FindingStatusName } from '@ismap/read-models';
+import { listFindings } from '@ismap/read-models';
 import { ID_PATTERNS } from '../http/validators';
 import { AuditedRead } from '../access-log/audited.decorator';
 import { ReadModels } from './read-models.service';
-import { audienceOf, type Audience } from './visibility';
 
 export class FindingsQuery {
   @IsOptional() @Matches(ID_PATTERNS.uuid) readonly serviceId?: string;
@@ -25,33 +24,10 @@ export class FindingsQuery {
   @IsOptional() @Matches(ID_PATTERNS.uuid) readonly applicationId?: string;
 }
 
-/** Applications still in progress: an audit body named in one may read the service's prior findings. */
-const OPEN_STATUSES = new Set(['SUBMITTED', 'RETURNED', 'ACCEPTED', 'REFERRED']);
-
 /**
- * Findings across every audit cycle. The review process sees all; a provider those of its own services; an audit
- * body its own findings and the prior findings of services it is currently named to audit.
+ * Findings across every audit cycle. Which ones a caller sees (the review process all; a provider those of its
+ * own services; an audit body its own and the prior findings of services it audits now) is the route policy's.
  */
-export async function visibleFindings(
-  audience: Audience,
-  filters: FindingFilters,
-  findingsView: ReadView,
-  applicationsView: ReadView,
-): Promise<FindingDoc[]> {
-  switch (audience.kind) {
-    case 'review':
-      return listFindings(findingsView, filters);
-    case 'provider':
-      return listFindings(findingsView, { ...filters, providerId: audience.providerId });
-    case 'auditBody': {
-      const named = await listApplications(applicationsView, { auditBodyId: audience.auditBodyId });
-      const auditing = new Set(named.filter((a) => OPEN_STATUSES.has(a.status)).map((a) => a.serviceId));
-      const found = await listFindings(findingsView, filters);
-      return found.filter((f) => f.auditBodyId === audience.auditBodyId || auditing.has(f.serviceId));
-    }
-  }
-}
-
 @ApiTags('findings')
 @ApiBearerAuth()
 @Controller('findings')
@@ -66,13 +42,9 @@ export class FindingsQueryController {
     @Req() request: FastifyRequest,
     @Headers('x-min-log-position') minPosition: string | undefined,
   ): Promise<{ count: number; findings: FindingDoc[] }> {
-    const audience = audienceOf(principalOf(request));
     await this.readModels.waitFor(minPosition, ['findings', 'applications']);
-    const findings = await visibleFindings(
-      audience,
-      { ...query },
-      this.readModels.live('findings'),
-      this.readModels.live('applications'),
+    const findings = await authorizationOf(request).visible(
+      await listFindings(this.readModels.live('findings'), { ...query }),
     );
     return { count: findings.length, findings };
   }

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Param, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { principalOf, Public, type Principal } from '@ismap/auth';
+import { authorizationOf, Public, type ServiceAudience } from '@ismap/auth';
 import type { PrivilegedServiceView, PublicServiceView } from '@ismap/read-models';
 import {
   AUDIT_BODIES,
@@ -17,13 +17,27 @@ import { ServiceIdPipe } from '../http/path-ids';
 import { problem, ProblemException } from '../http/problem';
 import { ReadModels } from './read-models.service';
 
-const REVIEW_ROLES = new Set(['secretariat', 'ipa-reviewer', 'committee-member']);
+type ServiceView = PublicServiceView | PrivilegedServiceView;
 
-/** The review process and the owning provider see everything the registration holds; anyone else, the list entry. */
-export function isPrivilegedFor(principal: Principal, providerId: string): boolean {
-  if (principal.anonymous) return false;
-  if (principal.roles.some((role) => REVIEW_ROLES.has(role))) return true;
-  return principal.roles.includes('csp') && principal.org === providerId;
+/**
+ * One serializer per audience, each an explicit pick of fields (libs/read-models list-queries). The route policy
+ * (libs/auth ROUTE_POLICIES) names the audience: the review process and the owning provider are `privileged`,
+ * anyone else `public`.
+ */
+export const SERVICE_SERIALIZERS: Readonly<
+  Record<
+    ServiceAudience,
+    (
+      doc: RegistrationDoc,
+      provider: ProviderDoc | undefined,
+      auditBody: AuditBodyDoc | undefined,
+    ) => ServiceView
+  >
+> = { public: publicServiceView, privileged: privilegedServiceView };
+
+function serializerFor(audience: string | undefined): (typeof SERVICE_SERIALIZERS)[ServiceAudience] {
+  // Anything the policy did not name gets the least.
+  return audience === 'privileged' ? SERVICE_SERIALIZERS.privileged : SERVICE_SERIALIZERS.public;
 }
 
 @ApiTags('services')
@@ -40,7 +54,7 @@ export class ServicesQueryController {
     @Param('id', ServiceIdPipe) serviceId: string,
     @Req() request: FastifyRequest,
     @Headers('x-min-log-position') minPosition: string | undefined,
-  ): Promise<PublicServiceView | PrivilegedServiceView> {
+  ): Promise<ServiceView> {
     await this.readModels.waitFor(minPosition, ['registrations']);
     const view = this.readModels.live('registrations');
     const doc = (await view.get(SERVICES, serviceId)) as RegistrationDoc | undefined;
@@ -50,8 +64,6 @@ export class ServicesQueryController {
       view.get(PROVIDERS, doc.providerId) as Promise<ProviderDoc | undefined>,
       view.get(AUDIT_BODIES, doc.auditBodyId) as Promise<AuditBodyDoc | undefined>,
     ]);
-    return isPrivilegedFor(principalOf(request), doc.providerId)
-      ? privilegedServiceView(doc, provider, auditBody)
-      : publicServiceView(doc, provider, auditBody);
+    return serializerFor(authorizationOf(request).audience)(doc, provider, auditBody);
   }
 }

@@ -21,7 +21,10 @@ import {
 
 const SERVICE_ID = { name: 'serviceId', description: 'The registered service (a UUID)' } as const;
 
-/** What a provider does with its registered service; the domain answers 404 for another provider's services. */
+/**
+ * What a provider does with its registered service. The route policy (libs/auth ROUTE_POLICIES) answers 404 for
+ * another provider's services before these handlers run; the domain keeps the same invariant.
+ */
 @ApiTags('services')
 @ApiBearerAuth()
 @Controller('services')
