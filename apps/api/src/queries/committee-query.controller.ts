@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
 import { Access } from '@ismap/auth';
 import type { MeetingView, RulingDoc } from '@ismap/read-models';
-import { decisionHistory, getMeeting } from '@ismap/read-models';
+import { getMeeting, isReversedRange, listDecisions } from '@ismap/read-models';
 import { MeetingIdPipe } from '../http/path-ids';
 import { problem, ProblemException } from '../http/problem';
 import { IsBusinessDate } from '../http/validators';
@@ -29,12 +29,12 @@ export class CommitteeQueryController {
     @Query() query: DecisionsQuery,
     @Headers('x-min-log-position') minPosition: string | undefined,
   ): Promise<{ count: number; decisions: RulingDoc[] }> {
-    if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
+    if (isReversedRange(query)) {
       throw new ProblemException(problem(400, 'REQUEST.INVALID_RANGE', '`from` is after `to`'));
     }
     await this.readModels.waitFor(minPosition, ['committee']);
-    const decisions = await decisionHistory(this.readModels.live('committee'), { ...query });
-    return { count: decisions.length, decisions };
+    // The same selection `cli replay` prints, here from the live read model.
+    return listDecisions(this.readModels.live('committee'), query);
   }
 
   @Get('meetings/:id')
