@@ -15,10 +15,15 @@ import { ServicesController } from './services/services.controller';
 import { AccessAuditService } from './access-log/access-audit.service';
 import { AccessLogController } from './access-log/access-log.controller';
 import { TokenRevocationsController } from './http/security/token-revocations.controller';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { WEBHOOK_API_PROVIDERS } from './webhooks/webhooks.providers';
+import { ReportsController } from './reports/reports.controller';
+import { ReportsQueueModule } from './reports/reports-queue.module';
+import { IntegrityModule } from './integrity/integrity.module';
 
 /** The HTTP edge. Expects ApplicationModule and AuthModule from the composition root (api or server main). */
 @Module({
-  imports: [QueriesModule],
+  imports: [QueriesModule, ReportsQueueModule, IntegrityModule],
   controllers: [
     HealthController,
     ProvidersController,
@@ -29,11 +34,14 @@ import { TokenRevocationsController } from './http/security/token-revocations.co
     ServicesController,
     AccessLogController,
     TokenRevocationsController,
+    WebhooksController,
+    ReportsController,
   ],
   providers: [
     AccessAuditService,
     { provide: Clock, useClass: SystemClock },
     CommandMetadataFactory,
+    ...WEBHOOK_API_PROVIDERS,
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
   ],

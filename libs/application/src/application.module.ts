@@ -22,9 +22,13 @@ import { RegisterProviderHandler } from './providers/register-provider';
 import { ReactionRunner } from './reactions/reaction-runner';
 import {
   ExpireRegistrationHandler,
+  RemindRenewalDeadlineHandler,
   ReportIncidentHandler,
   WithdrawServiceHandler,
 } from './services/service.commands';
+import { RegisterWebhookEndpointHandler } from './webhooks/register-webhook-endpoint';
+import { CompileReportHandler, RequestReportHandler } from './reports/report.commands';
+import { SealKeyProvider, SealTrailHandler } from './integrity/seal-trail';
 
 const commandHandlers = [
   RegisterProviderHandler,
@@ -39,6 +43,11 @@ const commandHandlers = [
   WithdrawServiceHandler,
   ReportIncidentHandler,
   ExpireRegistrationHandler,
+  RemindRenewalDeadlineHandler,
+  RegisterWebhookEndpointHandler,
+  RequestReportHandler,
+  CompileReportHandler,
+  SealTrailHandler,
 ];
 
 /** The command side shared by every app (api, worker, cli): one store, one Redis, one command bus. */
@@ -64,9 +73,18 @@ export class ApplicationModule implements OnApplicationShutdown {
           inject: [EVENT_STORE],
         },
         ReactionRunner,
+        SealKeyProvider,
         ...commandHandlers,
       ],
-      exports: [APP_CONFIG, EVENT_STORE, REDIS, IdempotencyStore, ReactionRunner, CqrsModule],
+      exports: [
+        APP_CONFIG,
+        EVENT_STORE,
+        REDIS,
+        IdempotencyStore,
+        ReactionRunner,
+        SealKeyProvider,
+        CqrsModule,
+      ],
     };
   }
 

@@ -12,3 +12,6 @@ export * from './committee/reserve-number';
 export * from './services/service.commands';
 export * from './reactions/reaction-runner';
 export * from './reactions/reaction-process-manager';
+export * from './webhooks';
+export * from './reports';
+export * from './integrity/seal-trail';
