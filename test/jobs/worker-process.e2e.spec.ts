@@ -251,6 +251,8 @@ describe('worker process: crash, drain and start-up checks (built worker, embedd
       ...env,
       NODE_ENV: 'production',
       AUTH_JWKS_URL: 'https://issuer.example.invalid/jwks.json',
+      WEBHOOK_SIGNING_KEY: 'a'.repeat(64),
+      SEAL_KEY_FILE: join(dataDir, 'seal.pem'),
     });
     expect((await production.exited).code).toBe(1);
     expect(production.output()).toContain('maxmemory-policy is allkeys-lru; it must be noeviction');

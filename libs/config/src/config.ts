@@ -116,14 +116,14 @@ export const ENVIRONMENT_VARIABLES = [
   [
     'WEBHOOK_SIGNING_KEY',
     '(unset: DATA_DIR/keys/webhook-signing.key)',
-    'server key (at least 32 bytes, hex or base64) the webhook signing secrets derive from; set it in production',
+    'server key (at least 32 bytes, hex or base64) the webhook signing secrets derive from; required in production',
   ],
   ['WEBHOOK_BACKOFF_BASE_MS', '10000', 'first webhook retry delay; each later one doubles, with jitter'],
   ['WEBHOOK_TIMEOUT_MS', '10000', 'how long one webhook delivery may take'],
   [
     'SEAL_KEY_FILE',
     '(unset: DATA_DIR/keys/seal-ed25519-private.pem, dev only)',
-    'Ed25519 private key (PKCS#8 PEM) that signs trail seals; required to seal in production',
+    'Ed25519 private key (PKCS#8 PEM) that signs trail seals; required in production',
   ],
   [
     'ISMAP_FAULT_INJECTION',
@@ -273,6 +273,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const webhookSigningKey = get('WEBHOOK_SIGNING_KEY');
   if (webhookSigningKey !== undefined && !isStrongKey(webhookSigningKey)) {
     problems.push('WEBHOOK_SIGNING_KEY must be at least 32 bytes, written as hex or base64');
+  }
+  // In production the API and the worker run as separate processes, often on separate hosts: keys made on the
+  // fly in each DATA_DIR would differ between them, so production names its keys or does not start.
+  if (nodeEnv === 'production' && webhookSigningKey === undefined) {
+    problems.push('WEBHOOK_SIGNING_KEY is required when NODE_ENV=production');
+  }
+  if (nodeEnv === 'production' && sealKeyFile === undefined) {
+    problems.push('SEAL_KEY_FILE is required when NODE_ENV=production');
   }
 
   const config: AppConfig = {

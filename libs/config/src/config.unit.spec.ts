@@ -31,11 +31,19 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/REDIS_URL must use redis: or rediss:/);
     expect(problems).toMatch(/AUTH_JWKS_URL is required when AUTH_MODE=production/);
     expect(problems).toMatch(/LOG_LEVEL="loud" is not one of/);
+    expect(problems).toMatch(/WEBHOOK_SIGNING_KEY is required when NODE_ENV=production/);
+    expect(problems).toMatch(/SEAL_KEY_FILE is required when NODE_ENV=production/);
   });
 
   it('refuses dev tokens in production', () => {
     expect(() =>
-      loadConfig({ NODE_ENV: 'production', AUTH_MODE: 'dev', AUTH_JWKS_URL: 'https://idp.example/jwks' }),
+      loadConfig({
+        NODE_ENV: 'production',
+        AUTH_MODE: 'dev',
+        AUTH_JWKS_URL: 'https://idp.example/jwks',
+        WEBHOOK_SIGNING_KEY: 'a'.repeat(64),
+        SEAL_KEY_FILE: '/run/secrets/seal.pem',
+      }),
     ).toThrow(/AUTH_MODE=dev is not allowed/);
   });
 });

@@ -1,7 +1,12 @@
 import { ConfigError, loadConfig } from './config';
 
 describe('ISMAP_FAULT_INJECTION', () => {
-  const production = { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://issuer.example.go.jp/jwks.json' };
+  const production = {
+    NODE_ENV: 'production',
+    AUTH_JWKS_URL: 'https://issuer.example.go.jp/jwks.json',
+    WEBHOOK_SIGNING_KEY: 'a'.repeat(64),
+    SEAL_KEY_FILE: '/run/secrets/seal.pem',
+  };
 
   it.each(['crash-during-expiry-sweep', 'stall-during-expiry-sweep'])(
     'accepts %s outside production',
