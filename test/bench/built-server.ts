@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { globEscape } from '../../libs/read-models/src';
 import { builtEntry } from '../support/built';
 
 async function freePort(): Promise<number> {
@@ -11,6 +13,21 @@ async function freePort(): Promise<number> {
       server.close(() => done(typeof address === 'object' && address !== null ? address.port : 0));
     });
   });
+}
+
+/** The server's Redis keys (read models, queues, checkpoints) go with it: Redis is shared. */
+async function deletePrefix(prefix: string): Promise<void> {
+  const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', 5000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 export interface BuiltServer {
@@ -61,6 +78,7 @@ export async function startBuiltServer(dataDir: string, name: string): Promise<B
     stop: async () => {
       server.kill('SIGTERM');
       await exited;
+      await deletePrefix(env.REDIS_KEY_PREFIX);
     },
   };
 }

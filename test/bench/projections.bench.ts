@@ -30,6 +30,12 @@ export interface ProjectionsBenchmarkRow {
   readonly eventsPerSecond: number;
   /** Event applications (an event counts once per projection that wants it). */
   readonly applications: number;
+  /**
+   * CPU time per log event: this process (all its threads, the garbage collector's included) and the Redis server
+   * (the whole server: on a shared Redis, others' commands count too). Steadier than wall time on a busy machine.
+   */
+  readonly cpuMicrosPerEvent: number;
+  readonly redisCpuMicrosPerEvent: number | undefined;
 }
 
 export interface ProjectionsBenchmarkResult {
@@ -72,6 +78,28 @@ async function rebuildInMemory(store: EventStore, projections: readonly Projecti
   return { applications, averageEventBytes: Math.round(bytes / Math.max(1, Math.floor(events / 97))) };
 }
 
+async function redisCpuMicros(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const seconds = (name: string): number => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
+}
+
+/** Runs `body`, measuring wall time, this process's CPU time and the Redis server's. */
+async function measured<T>(
+  redis: Redis,
+  events: number,
+  body: () => Promise<T>,
+): Promise<{ result: T; ms: number; cpu: number; redisCpu: number }> {
+  const redis0 = await redisCpuMicros(redis);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await body();
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const redisCpu = (await redisCpuMicros(redis)) - redis0;
+  return { result, ms, cpu: (cpu.user + cpu.system) / events, redisCpu: redisCpu / events };
+}
+
 async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
@@ -99,35 +127,37 @@ export async function runProjectionsBenchmark(
       });
       const prefix = `bench-projections-${process.pid}-${size}:`;
       try {
-        let t0 = performance.now();
+        const t0 = performance.now();
         await appendRealisticLog(store, size, { seed: size });
         say(`generated ${size.toLocaleString('en-US')} events in ${Math.round(performance.now() - t0)} ms`);
 
-        t0 = performance.now();
-        const memory = await rebuildInMemory(store, projections);
-        let ms = performance.now() - t0;
-        averageEventBytes = memory.averageEventBytes;
+        const memory = await measured(redis, size, () => rebuildInMemory(store, projections));
+        averageEventBytes = memory.result.averageEventBytes;
         rows.push({
           events: size,
           target: 'memory',
           projections: projections.length,
-          durationMs: Math.round(ms),
-          eventsPerSecond: Math.round((size / ms) * 1000),
-          applications: memory.applications,
+          durationMs: Math.round(memory.ms),
+          eventsPerSecond: Math.round((size / memory.ms) * 1000),
+          applications: memory.result.applications,
+          cpuMicrosPerEvent: memory.cpu,
+          redisCpuMicrosPerEvent: undefined,
         });
-        say(`memory: ${rows[rows.length - 1]!.eventsPerSecond} events/s`);
+        say(
+          `memory: ${rows[rows.length - 1]!.eventsPerSecond} events/s, ${memory.cpu.toFixed(1)} µs CPU/event`,
+        );
 
-        t0 = performance.now();
-        const outcomes = await rebuildProjections({
-          store,
-          redis,
-          keyPrefix: prefix,
-          projections,
-          maxBatch: 1000,
-          readerGraceMs: 0,
-        });
-        ms = performance.now() - t0;
-        const results = outcomes.map((outcome) => {
+        const rebuilt = await measured(redis, size, () =>
+          rebuildProjections({
+            store,
+            redis,
+            keyPrefix: prefix,
+            projections,
+            maxBatch: 1000,
+            readerGraceMs: 0,
+          }),
+        );
+        const results = rebuilt.result.map((outcome) => {
           if (!outcome.ok) throw outcome.error;
           return outcome.result;
         });
@@ -135,11 +165,16 @@ export async function runProjectionsBenchmark(
           events: size,
           target: 'redis',
           projections: projections.length,
-          durationMs: Math.round(ms),
-          eventsPerSecond: Math.round((size / ms) * 1000),
+          durationMs: Math.round(rebuilt.ms),
+          eventsPerSecond: Math.round((size / rebuilt.ms) * 1000),
           applications: results.reduce((sum, r) => sum + r.applied, 0),
+          cpuMicrosPerEvent: rebuilt.cpu,
+          redisCpuMicrosPerEvent: rebuilt.redisCpu,
         });
-        say(`redis: ${rows[rows.length - 1]!.eventsPerSecond} events/s`);
+        say(
+          `redis: ${rows[rows.length - 1]!.eventsPerSecond} events/s, ${rebuilt.cpu.toFixed(1)} µs CPU/event here, ` +
+            `${rebuilt.redisCpu.toFixed(1)} µs in Redis`,
+        );
       } finally {
         await store.close();
         await deletePrefix(redis, prefix);
@@ -167,13 +202,14 @@ export function formatProjectionsBenchmark(result: ProjectionsBenchmarkResult): 
     `Machine: ${result.cores} cores (${result.cpuModel}), Node ${process.version}; ` +
       `average event ${result.averageEventBytes} bytes of JSON`,
     '',
-    '| log events | into | projections | applications | seconds | events/s |',
-    '|---|---|---|---|---|---|',
+    '| log events | into | projections | applications | seconds | events/s | CPU µs/event (this process) | CPU µs/event (Redis server) |',
+    '|---|---|---|---|---|---|---|---|',
     ...result.rows.map(
       (row) =>
         `| ${row.events.toLocaleString('en-US')} | ${row.target} | ${row.projections} | ` +
         `${row.applications.toLocaleString('en-US')} | ${(row.durationMs / 1000).toFixed(1)} | ` +
-        `${row.eventsPerSecond.toLocaleString('en-US')} |`,
+        `${row.eventsPerSecond.toLocaleString('en-US')} | ${row.cpuMicrosPerEvent.toFixed(1)} | ` +
+        `${row.redisCpuMicrosPerEvent === undefined ? '–' : row.redisCpuMicrosPerEvent.toFixed(1)} |`,
     ),
   ].join('\n');
 }

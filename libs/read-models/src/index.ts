@@ -9,6 +9,7 @@ export * from './applications/applications.projection';
 export * from './findings/findings.projection';
 export * from './trail/audit-trail.projection';
 export * from './committee/committee.projection';
+export * from './committee/decision-history';
 export * from './counters/programme-counters.projection';
 export * from './redis/keys';
 export * from './redis/generations';

@@ -4,8 +4,8 @@ import type { Doc, Projection, ReadModelTx } from './projection';
 
 /**
  * A read model held in memory: the time-travel queries replay the log into it with the very projection code the
- * runner uses for Redis, and unit tests of `evolve` run against it. Stored documents are frozen (shallowly: a deep
- * copy per put would cost more than the replay itself), so a projection cannot change one behind the
+ * runner uses for Redis, and unit tests of `evolve` run against it. Stored documents are frozen (shallowly, in place:
+ * a copy per put would cost more than the replay itself), so a projection cannot change one behind the
  * transaction's back; projections build new documents instead of editing old ones.
  */
 export class MemoryReadModel implements ReadModelTx {
@@ -23,7 +23,9 @@ export class MemoryReadModel implements ReadModelTx {
       docs = new Map();
       this.collections.set(collection, docs);
     }
-    docs.set(id, Object.isFrozen(doc) ? doc : Object.freeze({ ...doc }));
+    // Frozen where it is, as RedisReadModelTx does: evolve hands over a document it built and keeps no claim on it, so
+    // a copy per put would only feed the garbage collector.
+    docs.set(id, Object.freeze(doc));
   }
 
   delete(collection: string, id: string): void {

@@ -37,23 +37,25 @@ export class ReadModels {
   }
 
   live(name: string): ReadView {
+    return this.liveView(name);
+  }
+
+  /**
+   * Changes whenever the live read model of `name` changes (a new generation or a new checkpoint): a cache key for
+   * answers computed from it. It names what `live(name)` reads, which may lag a generation switch by the view's
+   * cache time. Concurrent callers share one Redis lookup unless `fresh` (the caller waited for a log position).
+   */
+  stamp(name: string, options: { readonly fresh?: boolean } = {}): Promise<string> {
+    return this.liveView(name).version(options);
+  }
+
+  private liveView(name: string): RedisReadView {
     let view = this.views.get(name);
     if (view === undefined) {
       view = new RedisReadView(this.redis, this.config.redisKeyPrefix, this.projection(name).name);
       this.views.set(name, view);
     }
     return view;
-  }
-
-  /**
-   * Changes whenever the live read model of `name` changes (a new generation or a new checkpoint): a cache key
-   * for answers computed from it.
-   */
-  async stamp(name: string): Promise<string> {
-    const keys = projectionKeys(this.config.redisKeyPrefix, this.projection(name).name);
-    const generation = await readLiveGeneration(this.redis, keys);
-    if (generation === undefined) return 'none';
-    return `${generation}:${(await readCheckpoint(this.redis, keys.generation(generation))) ?? ''}`;
   }
 
   /** The projection replayed in memory as decided by `asOf` and/or as recorded at `atPosition`. */

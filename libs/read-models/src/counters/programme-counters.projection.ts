@@ -17,7 +17,8 @@ import type { ReadView } from '../read-view';
 /**
  * The figures of the report to the Cybersecurity Strategic Headquarters (DOMAIN.md "Reporting"), counted per
  * business month. A report covers fiscal years and quarters, which are whole months, so a month is the finest bucket
- * it needs; one document per month lets a report read a year in one call.
+ * it needs; a month's figures are split over a few documents by group (`monthGroupOf`), all in one collection, so a
+ * report still reads a year in one call.
  */
 export interface MonthDoc {
   readonly month: string;
@@ -89,7 +90,6 @@ export const findingDomainOf = (controlId: string | null): string =>
   controlId === null ? 'none' : (controlId.split('.')[0] ?? 'none');
 
 const monthOf = (date: string): string => date.slice(0, 7);
-const monthRef = (date: string): DocRef => ({ collection: MONTHS, id: monthOf(date) });
 
 const EVENT_TYPES = [
   'ApplicationSubmitted',
@@ -173,13 +173,69 @@ function plan(e: Handled): { date: string | null; facts: DocRef | null } {
   }
 }
 
+/**
+ * A month's figures are kept in one document per group of figures (`2021-03/list`, `2021-03/findings.opened`…),
+ * each `{ month, counts }`: an event rewrites a document of a dozen or two figures rather than the month's ~90, and a
+ * query sums every document of a month just the same.
+ */
+export function monthGroupOf(key: string): string {
+  const first = key.indexOf('.');
+  if (first < 0) return key;
+  if (!key.startsWith('findings.')) return key.slice(0, first);
+  const second = key.indexOf('.', first + 1);
+  return second < 0 ? key : key.slice(0, second);
+}
+
+const monthDocId = (date: string, group: string): string => `${monthOf(date)}/${group}`;
+
+/** The group an event's figure falls in, known before its facts are read (for prefetch). */
+function groupOfEvent(e: Handled): string | null {
+  switch (e.type) {
+    case 'ApplicationSubmitted':
+    case 'ApplicationReturned':
+    case 'ApplicationDeferred':
+    case 'ApplicationWithdrawn':
+    case 'ApplicationDecided':
+      return 'applications';
+    case 'AuditFindingRecorded':
+    case 'ReviewFindingRaised':
+      return 'findings.opened';
+    case 'FindingResolved':
+      return e.data.resolution === 'RESOLVED' ? 'findings.resolved' : 'findings.riskAccepted';
+    case 'ServiceRegistered':
+    case 'RegistrationRenewed':
+    case 'ServiceChangeApproved':
+    case 'RegistrationExpired':
+    case 'ServiceWithdrawn':
+    case 'RegistrationRevoked':
+      return 'list';
+    case 'IncidentReported':
+      return 'incidents';
+    case 'RulingRecorded':
+      return 'rulings';
+    case 'MeetingScheduled':
+      return 'meetings';
+    case 'AuditBodyRegistered':
+    case 'AuditBodyDelisted':
+      return 'auditBodies';
+    case 'ApplicationAccepted':
+    case 'ApplicationReferred':
+      // Milestones of lead times, not figures of a month.
+      return null;
+    default:
+      return null;
+  }
+}
+
 function bump(tx: ReadModelTx, date: string, keys: readonly string[]): void {
-  if (keys.length === 0) return;
   const month = monthOf(date);
-  const doc = tx.get(MONTHS, month) as MonthDoc | undefined;
-  const counts: Record<string, number> = { ...(doc?.counts ?? {}) };
-  for (const k of keys) counts[k] = (counts[k] ?? 0) + 1;
-  tx.put(MONTHS, month, { month, counts } satisfies MonthDoc);
+  for (const key of keys) {
+    const id = monthDocId(date, monthGroupOf(key));
+    const doc = tx.get(MONTHS, id) as MonthDoc | undefined;
+    const counts: Record<string, number> = { ...(doc?.counts ?? {}) };
+    counts[key] = (counts[key] ?? 0) + 1;
+    tx.put(MONTHS, id, { month, counts } satisfies MonthDoc);
+  }
 }
 
 function required<T>(tx: ReadModelTx, ref: DocRef, what: string): T {
@@ -194,14 +250,18 @@ function putLeadTime(tx: ReadModelTx, doc: LeadTimeDoc): void {
 
 export const programmeCountersProjection: Projection = {
   name: 'programme-counters',
-  version: 1,
+  // 2: a month's figures in one document per group (monthGroupOf) instead of one per month.
+  version: 2,
   eventTypes: EVENT_TYPES,
   onError: 'continue',
 
   prefetch(event: RecordedEvent): readonly DocRef[] {
-    const { date, facts } = plan(event as unknown as Handled);
+    const e = event as unknown as Handled;
+    const { date, facts } = plan(e);
+    const group = groupOfEvent(e);
     // A malformed date is refused by evolve, where the runner can park the event; prefetch must not throw first.
-    const month = typeof date === 'string' ? [monthRef(date)] : [];
+    const month =
+      typeof date === 'string' && group !== null ? [{ collection: MONTHS, id: monthDocId(date, group) }] : [];
     return [...month, ...(facts === null ? [] : [facts])];
   },
 

@@ -62,14 +62,26 @@ export class RedisReadModelTx implements ReadModelTx {
     private readonly keys: GenerationKeys,
   ) {}
 
-  /** Loads what the events announce; an event whose `prefetch` throws is simply loaded nothing for. */
+  /**
+   * Loads what the events announce; an event whose `prefetch` throws is simply loaded nothing for.
+   *
+   * `carry`: the previous batch's transaction, whose write may still be on its way to Redis. Its changes are taken
+   * as loaded (they are what Redis holds once that write succeeds; if it fails, this batch's write is refused too,
+   * since it expects the checkpoint that write stores), so this batch can be computed while that one is written.
+   * Everything else that batch did not change reads the same from Redis before and after its write.
+   */
   static async prepare(
     redis: Redis,
     keys: GenerationKeys,
     projection: Projection,
     events: readonly RecordedEvent[],
+    carry?: RedisReadModelTx,
   ): Promise<RedisReadModelTx> {
     const tx = new RedisReadModelTx(redis, keys);
+    if (carry !== undefined) {
+      for (const [key, entry] of carry.docs) tx.loaded.set(key, entry);
+      for (const [counter, value] of carry.counterValues) tx.loadedCounters.set(counter, value);
+    }
     const refs: DocRef[] = [];
     const counters: string[] = [];
     for (const event of events) {

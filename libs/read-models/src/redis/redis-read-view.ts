@@ -22,6 +22,7 @@ export class RedisReadView implements ReadView {
   private readonly cacheMs: number;
   private cached: { readonly keys: GenerationKeys | undefined; readonly until: number } | undefined;
   private resolving: Promise<GenerationKeys | undefined> | undefined;
+  private versioning: Promise<string> | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -96,6 +97,25 @@ export class RedisReadView implements ReadView {
     const generation = await this.generation();
     if (generation === undefined) return undefined;
     return (await this.redis.get(generation.checkpoint)) ?? undefined;
+  }
+
+  /**
+   * Changes whenever what this view reads changes (another generation, or a new checkpoint of it): a cache key for
+   * answers computed from the view. Concurrent callers share one lookup; `fresh` starts a lookup of its own, for a
+   * caller that must see at least what it has just waited for (X-Min-Log-Position).
+   */
+  version(options: { readonly fresh?: boolean } = {}): Promise<string> {
+    if (options.fresh !== true && this.versioning !== undefined) return this.versioning;
+    const lookup = (async () => {
+      const generation = await this.generation();
+      if (generation === undefined) return 'none';
+      return `${generation.generation}:${(await this.redis.get(generation.checkpoint)) ?? ''}`;
+    })();
+    if (options.fresh === true) return lookup;
+    this.versioning = lookup.finally(() => {
+      this.versioning = undefined;
+    });
+    return this.versioning;
   }
 
   /** The generation queries read now (as cached). */

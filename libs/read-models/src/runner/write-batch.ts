@@ -62,8 +62,48 @@ export async function writeBatch(
   from: Position | undefined,
   through: Position | undefined,
 ): Promise<BatchOutcome> {
+  const computed = await computeWrite(redis, target, events, from, through);
+  if (!('unencodable' in computed)) return sendWrite(redis, target, computed);
+  // A document JSON cannot hold (a BigInt, a cycle): find its event by writing the batch one event at a time.
+  if (events.length > 1) return writeOneByOne(redis, target, events, from, through);
+  if (events.length === 0) throw computed.unencodable;
   const { projection } = target;
-  const tx = await RedisReadModelTx.prepare(redis, target.generation, projection, events);
+  return writeBatch(
+    redis,
+    { ...target, projection: refuse(projection, computed.unencodable) },
+    events,
+    from,
+    through,
+  );
+}
+
+/** A batch applied and encoded, not yet written: `sendWrite` writes it. */
+export interface ComputedWrite {
+  readonly tx: RedisReadModelTx;
+  readonly data: EncodedWrite;
+  readonly from: Position | undefined;
+  /** The checkpoint the write stores (undefined: unchanged). */
+  readonly checkpoint: Position | undefined;
+  readonly applied: number;
+  readonly parked: readonly ParkedEvent[];
+  readonly halted: ParkedEvent | undefined;
+}
+
+/**
+ * The first half of `writeBatch`: loads, applies and encodes, or says which error kept a document from being
+ * encoded. `carry`: the previous batch's transaction when its write may still be under way (see
+ * `RedisReadModelTx.prepare`); `from` is then the checkpoint that write stores.
+ */
+export async function computeWrite(
+  redis: Redis,
+  target: WriteTarget,
+  events: readonly RecordedEvent[],
+  from: Position | undefined,
+  through: Position | undefined,
+  carry?: RedisReadModelTx,
+): Promise<ComputedWrite | { readonly unencodable: unknown }> {
+  const { projection } = target;
+  const tx = await RedisReadModelTx.prepare(redis, target.generation, projection, events, carry);
   const parked: ParkedEvent[] = [];
   let halted: ParkedEvent | undefined;
   let applied = 0;
@@ -89,17 +129,21 @@ export async function writeBatch(
   if (checkpoint !== undefined && from !== undefined && comparePositions(checkpoint, from) < 0) {
     checkpoint = from;
   }
-  let data: EncodedWrite;
   try {
-    data = tx.encode();
+    return { tx, data: tx.encode(), from, checkpoint, applied, parked, halted };
   } catch (error) {
-    // A document JSON cannot hold (a BigInt, a cycle): find its event by writing the batch one event at a time.
-    if (events.length > 1) return writeOneByOne(redis, target, events, from, through);
-    const [event] = events;
-    if (event === undefined) throw error;
-    return writeBatch(redis, { ...target, projection: refuse(projection, error) }, events, from, through);
+    return { unencodable: error };
   }
-  const { status, handoverRequested } = await commitWrite(redis, target, data, {
+}
+
+/** The second half of `writeBatch`: one script call, all or nothing. */
+export async function sendWrite(
+  redis: Redis,
+  target: WriteTarget,
+  computed: ComputedWrite,
+): Promise<BatchOutcome> {
+  const { from, checkpoint, parked, halted, applied, tx } = computed;
+  const { status, handoverRequested } = await commitWrite(redis, target, computed.data, {
     from,
     checkpoint,
     halt: halted === undefined ? '' : JSON.stringify(halted),
