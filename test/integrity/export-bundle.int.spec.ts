@@ -89,8 +89,11 @@ describe('cli export and verify-bundle after the demo', () => {
       streamName: string;
       revision: number;
     };
+    // The bundle holds Japanese text: turn the string index into a byte offset before editing the bytes.
+    const byte = Buffer.byteLength(text.slice(0, at), 'utf8');
     const edited = Buffer.from(original);
-    edited[at] = '9'.charCodeAt(0) === edited[at] ? '8'.charCodeAt(0) : '9'.charCodeAt(0);
+    expect(String.fromCharCode(edited[byte]!)).toMatch(/[0-9]/);
+    edited[byte] = '9'.charCodeAt(0) === edited[byte] ? '8'.charCodeAt(0) : '9'.charCodeAt(0);
     const file = join(dataDir, 'edited.ndjson');
     writeFileSync(file, edited);
     const result = await run((say) => verifyBundleCommand(['verify-bundle', file], say));
