@@ -113,11 +113,19 @@ describe('dev key pair in DATA_DIR/keys', () => {
   });
 });
 
-/** dev-keys.ts and its one local import as CommonJS, so plain `node` processes can run the real code. */
+/**
+ * dev-keys.ts, its one local import and the private-file helper of libs/config as CommonJS, so plain `node`
+ * processes can run the real code.
+ */
 async function compileDevKeysModule(outDir: string): Promise<string> {
   await mkdir(outDir, { recursive: true });
-  for (const name of ['dev-keys', 'errors']) {
-    const source = await readFile(resolve(__dirname, `${name}.ts`), 'utf8');
+  const sources: ReadonlyArray<readonly [string, string]> = [
+    ['dev-keys', resolve(__dirname, 'dev-keys.ts')],
+    ['errors', resolve(__dirname, 'errors.ts')],
+    ['private-files', resolve(__dirname, '../../config/src/private-files.ts')],
+  ];
+  for (const [name, file] of sources) {
+    const source = await readFile(file, 'utf8');
     const { outputText } = ts.transpileModule(source, {
       compilerOptions: {
         module: ts.ModuleKind.CommonJS,
@@ -125,7 +133,11 @@ async function compileDevKeysModule(outDir: string): Promise<string> {
         esModuleInterop: true,
       },
     });
-    await writeFile(join(outDir, `${name}.js`), outputText);
+    // Only the private-file helpers are used from @ismap/config; the rest of it reads the environment.
+    await writeFile(
+      join(outDir, `${name}.js`),
+      outputText.replace('require("@ismap/config")', 'require("./private-files")'),
+    );
   }
   return join(outDir, 'dev-keys.js');
 }

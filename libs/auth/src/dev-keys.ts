@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK } from 'jose';
 import type { JWK, KeyLike } from 'jose';
+import { readFileIfExists, readOrCreatePrivateFile, writeFileDurably } from '@ismap/config';
 import { AuthConfigurationError } from './errors';
 
 export const DEV_KEY_ALGORITHM = 'ES256';
@@ -25,6 +26,13 @@ export function devKeysDirectory(dataDir: string): string {
   return join(dataDir, 'keys');
 }
 
+/** A new key pair as one private JWK (the candidate written when DATA_DIR has none yet). */
+async function newPrivateJwk(): Promise<string> {
+  const { privateKey } = await generateKeyPair(DEV_KEY_ALGORITHM, { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  return `${JSON.stringify({ ...jwk, alg: DEV_KEY_ALGORITHM, use: 'sig' }, null, 2)}\n`;
+}
+
 /**
  * The dev signing key pair of DATA_DIR, generated on first use. The API (verifying) and the CLI (signing) may start
  * at the same moment: each writes a complete candidate to a private temp file and hard-links it into place, which
@@ -35,12 +43,7 @@ export async function loadOrCreateDevKeyPair(dataDir: string): Promise<DevKeyPai
   const directory = devKeysDirectory(dataDir);
   const file = join(directory, DEV_PRIVATE_KEY_FILE);
   try {
-    await mkdir(directory, { recursive: true, mode: 0o700 });
-    let stored = await readIfExists(file);
-    if (stored === undefined) {
-      await publishCandidate(directory, file);
-      stored = await readFile(file, 'utf8');
-    }
+    const stored = await readOrCreatePrivateFile(file, newPrivateJwk);
     const pair = await parseKeyPair(stored, file);
     await writePublicJwks(directory, pair.publicJwk);
     return pair;
@@ -52,62 +55,6 @@ export async function loadOrCreateDevKeyPair(dataDir: string): Promise<DevKeyPai
         cause: error,
       },
     );
-  }
-}
-
-async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-async function publishCandidate(directory: string, file: string): Promise<void> {
-  const { privateKey } = await generateKeyPair(DEV_KEY_ALGORITHM, { extractable: true });
-  const jwk = await exportJWK(privateKey);
-  const content = `${JSON.stringify({ ...jwk, alg: DEV_KEY_ALGORITHM, use: 'sig' }, null, 2)}\n`;
-  const temp = join(
-    directory,
-    `.${DEV_PRIVATE_KEY_FILE}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`,
-  );
-  try {
-    await writeDurably(temp, content, 0o600);
-    try {
-      await link(temp, file);
-    } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw error;
-    }
-  } finally {
-    await unlink(temp).catch(() => undefined);
-  }
-  await syncDirectory(directory);
-}
-
-async function writeDurably(file: string, content: string, mode: number): Promise<void> {
-  const handle = await open(file, 'wx', mode);
-  try {
-    // The umask could only have narrowed `mode`; make it exact so the check people do (`ls -l`) is predictable.
-    await handle.chmod(mode);
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  // Best effort: makes the new name survive a power loss where the platform supports it.
-  try {
-    const handle = await open(directory, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    /* not supported (e.g. Windows); the key would merely be regenerated */
   }
 }
 
@@ -156,20 +103,16 @@ function isEcPrivateJwk(
 async function writePublicJwks(directory: string, publicJwk: JWK): Promise<void> {
   const file = join(directory, DEV_PUBLIC_JWKS_FILE);
   const content = `${JSON.stringify({ keys: [publicJwk] }, null, 2)}\n`;
-  if ((await readIfExists(file)) === content) return;
+  if ((await readFileIfExists(file)) === content) return;
   // Every writer derives the same content from the winning private key, so last-rename-wins is harmless.
   const temp = join(
     directory,
     `.${DEV_PUBLIC_JWKS_FILE}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`,
   );
   try {
-    await writeDurably(temp, content, 0o644);
+    await writeFileDurably(temp, content, 0o644);
     await rename(temp, file);
   } finally {
     await unlink(temp).catch(() => undefined);
   }
-}
-
-function errorCode(error: unknown): unknown {
-  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
 }

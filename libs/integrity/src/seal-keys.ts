@@ -1,7 +1,8 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readOrCreatePrivateFile } from '@ismap/config';
 
 /** The service's Ed25519 seal key: signs seals; its public half (and key id) lets anyone check them. */
 export interface SealKeyPair {
@@ -90,52 +91,13 @@ export async function loadSealKeyPair(source: SealKeySource): Promise<SealKeyPai
   }
   const directory = join(source.dataDir, 'keys');
   const file = join(directory, DEV_SEAL_KEY_FILE);
-  let pem: string | undefined;
+  let pem: string;
   try {
-    await mkdir(directory, { recursive: true, mode: 0o700 });
-    pem = await readIfExists(file);
-    if (pem === undefined) {
-      await publishCandidate(directory, file);
-      pem = await readFile(file, 'utf8');
-    }
+    pem = await readOrCreatePrivateFile(file, () =>
+      generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    );
   } catch (error) {
     throw new SealKeyError(`cannot load or create the dev seal key in ${directory}`, { cause: error });
   }
   return pairFromPrivatePem(pem, file);
-}
-
-async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-/**
- * Writes a complete candidate to a private temp file and hard-links it into place: `link` fails when the name
- * exists, so exactly one of several racing processes wins and every process then reads the winner.
- */
-async function publishCandidate(directory: string, file: string): Promise<void> {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const temp = join(directory, `.${DEV_SEAL_KEY_FILE}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.chmod(0o600);
-      await handle.writeFile(pem, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await link(temp, file);
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
-    }
-  } finally {
-    await unlink(temp).catch(() => undefined);
-  }
 }

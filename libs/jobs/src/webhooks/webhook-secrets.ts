@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readOrCreatePrivateFile } from '@ismap/config';
 
 export const WEBHOOK_KEY_FILE = 'webhook-signing.key';
 
@@ -43,36 +43,10 @@ function decodeKey(value: string): Buffer {
   return key;
 }
 
-/**
- * The API and a worker may start at the same moment on a fresh DATA_DIR: each writes a complete candidate to a
- * private temp file and hard-links it into place, which fails when the name exists, so exactly one key wins and
- * every process reads the winner (the same scheme as the dev signing keys in libs/auth).
- */
+/** The API and a worker may start at the same moment on a fresh DATA_DIR: one key wins (readOrCreatePrivateFile). */
 async function loadOrCreateKeyFile(directory: string): Promise<Buffer> {
   const file = join(directory, WEBHOOK_KEY_FILE);
-  await mkdir(directory, { recursive: true, mode: 0o700 });
-  let stored = await readIfExists(file);
-  if (stored === undefined) {
-    const temp = join(directory, `.${WEBHOOK_KEY_FILE}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`);
-    try {
-      const handle = await open(temp, 'wx', 0o600);
-      try {
-        await handle.chmod(0o600);
-        await handle.writeFile(`${randomBytes(32).toString('hex')}\n`, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      try {
-        await link(temp, file);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-    } finally {
-      await unlink(temp).catch(() => undefined);
-    }
-    stored = await readFile(file, 'utf8');
-  }
+  const stored = await readOrCreatePrivateFile(file, () => `${randomBytes(32).toString('hex')}\n`);
   const hex = stored.trim();
   if (!/^[0-9a-f]{64,}$/.test(hex)) {
     throw new Error(
@@ -80,13 +54,4 @@ async function loadOrCreateKeyFile(directory: string): Promise<Buffer> {
     );
   }
   return Buffer.from(hex, 'hex');
-}
-
-async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }
