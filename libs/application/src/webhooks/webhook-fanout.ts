@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { Logger } from '@nestjs/common';
 import type { ApplicationEvent, ServiceEvent, WebhookSubject, WebhookSubjectFacts } from '@ismap/domain';
 import {
   applicationDecider,
@@ -9,8 +8,9 @@ import {
   webhookRecipientsOf,
   webhookSubjectOf,
 } from '@ismap/domain';
-import type { EventStore, Position, RecordedEvent, StoreSubscription } from '@ismap/event-store';
-import { comparePositions, START } from '@ismap/event-store';
+import type { EventStore, RecordedEvent } from '@ismap/event-store';
+import { comparePositions } from '@ismap/event-store';
+import { CheckpointedSubscription } from '../subscriptions/checkpointed-subscription';
 import type { WebhookEndpoint } from './webhook-endpoints';
 import { readWebhookEndpoints, WEBHOOK_STREAM_PREFIX, webhookEndpointOf } from './webhook-endpoints';
 
@@ -54,67 +54,33 @@ const NO_FACTS: WebhookSubjectFacts = { providerId: null, auditBodyId: null, fin
  * takes the type, and queues one order per endpoint. The checkpoint is written after the orders are queued: a
  * crash in between queues them again, and the derived job id makes that a no-op (at-least-once, no duplicate job).
  */
-export class WebhookFanout {
-  private readonly logger = new Logger(WebhookFanout.name);
-  private subscription: StoreSubscription | undefined;
-  private loop: Promise<void> | undefined;
-  private stopped = false;
-  private lastHandled: Position | undefined;
+export class WebhookFanout extends CheckpointedSubscription {
   private readonly endpoints = new Map<string, WebhookEndpoint>();
+  protected readonly filter = {
+    streamNamePrefixes: [...WEBHOOK_SUBJECT_STREAM_PREFIXES, WEBHOOK_STREAM_PREFIX],
+  };
 
   constructor(
-    private readonly store: EventStore,
-    private readonly redis: Redis,
+    store: EventStore,
+    redis: Redis,
     private readonly sink: WebhookDeliverySink,
-    private readonly keyPrefix: string,
-    private readonly retryDelayMs = 1000,
-  ) {}
-
-  private get keys() {
-    return webhookFanoutKeys(this.keyPrefix);
+    keyPrefix: string,
+    retryDelayMs = 1000,
+  ) {
+    super(store, redis, webhookFanoutKeys(keyPrefix).checkpoint, 'webhook fan-out', retryDelayMs);
   }
 
-  start(): void {
-    this.stopped = false;
-    this.loop = this.run();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.subscription?.close();
-    await this.loop;
-  }
-
-  /** The position up to which every event has been fanned out (undefined before the first). */
-  checkpoint(): Position | undefined {
-    return this.lastHandled;
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        // Endpoints registered after the checkpoint are known early; their position keeps them off older events.
-        for (const endpoint of await readWebhookEndpoints(this.store))
-          this.endpoints.set(endpoint.webhookId, endpoint);
-        const from = (await this.redis.get(this.keys.checkpoint)) ?? START;
-        const subscription = this.store.subscribeToAll({
-          fromPosition: from,
-          filter: { streamNamePrefixes: [...WEBHOOK_SUBJECT_STREAM_PREFIXES, WEBHOOK_STREAM_PREFIX] },
-        });
-        this.subscription = subscription;
-        for await (const event of subscription) {
-          const endpoint = webhookEndpointOf(event);
-          if (endpoint !== null) this.endpoints.set(endpoint.webhookId, endpoint);
-          else await this.fanOut(event);
-          await this.redis.set(this.keys.checkpoint, event.position);
-          this.lastHandled = event.position;
-        }
-      } catch (error) {
-        if (this.stopped) break;
-        this.logger.error({ err: error }, 'webhook fan-out failed; resuming from the checkpoint');
-        await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs));
-      }
+  /** Endpoints registered after the checkpoint are known early; their position keeps them off older events. */
+  protected override async beforeSubscribe(): Promise<void> {
+    for (const endpoint of await readWebhookEndpoints(this.store)) {
+      this.endpoints.set(endpoint.webhookId, endpoint);
     }
+  }
+
+  protected async handle(event: RecordedEvent): Promise<void> {
+    const endpoint = webhookEndpointOf(event);
+    if (endpoint !== null) this.endpoints.set(endpoint.webhookId, endpoint);
+    else await this.fanOut(event);
   }
 
   private async fanOut(event: RecordedEvent): Promise<void> {
