@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { ApplicationsController } from './applications/applications.controller';
 import { AuditBodiesController } from './audit-bodies/audit-bodies.controller';
 import { CommitteeController } from './committee/committee.controller';
@@ -7,7 +7,6 @@ import { FindingsController } from './findings/findings.controller';
 import { HealthController } from './health/health.controller';
 import { Clock, SystemClock } from './http/clock';
 import { CommandMetadataFactory } from './http/command-metadata.factory';
-import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { ProvidersController } from './providers/providers.controller';
 import { QueriesModule } from './queries/queries.module';
@@ -42,7 +41,6 @@ import { IntegrityModule } from './integrity/integrity.module';
     { provide: Clock, useClass: SystemClock },
     CommandMetadataFactory,
     ...WEBHOOK_API_PROVIDERS,
-    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
   ],
 })

@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import { applyDecorators, HttpCode } from '@nestjs/common';
+import { applyDecorators, HttpCode, UseInterceptors } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -12,6 +12,7 @@ import {
   ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { IdempotencyInterceptor } from './idempotency.interceptor';
 
 export interface CommandRouteOptions {
   /** 201 when the command creates an object, 200 when it changes one. */
@@ -24,7 +25,10 @@ export interface CommandRouteOptions {
 
 const PROBLEM = 'application/problem+json with a stable `code`';
 
-/** The conventions every command route shares (API.md "Conventions"), declared once for HTTP and OpenAPI. */
+/**
+ * The conventions every command route shares (API.md "Conventions"), declared once for HTTP and OpenAPI.
+ * `Idempotency-Key` is honoured here, per route, not by a global interceptor: reads then skip its cost.
+ */
 export function CommandRoute(options: CommandRouteOptions): MethodDecorator {
   const headers = [
     ApiHeader({
@@ -53,6 +57,7 @@ export function CommandRoute(options: CommandRouteOptions): MethodDecorator {
     description: 'Recorded; `X-Log-Position` and `ETag` headers carry the log position and the revision',
   };
   return applyDecorators(
+    UseInterceptors(IdempotencyInterceptor),
     HttpCode(options.status),
     options.status === 201 ? ApiCreatedResponse(success) : ApiOkResponse(success),
     ...headers,

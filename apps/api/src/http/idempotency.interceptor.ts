@@ -29,7 +29,9 @@ function canonicalJson(value: unknown): string {
 
 /**
  * `Idempotency-Key` on every command route: the same key and request replays the first response and appends
- * nothing; the same key with another request is a 422. Keys are scoped to the caller (`sub`).
+ * nothing; the same key with another request is a 422. Keys are scoped to the caller (`sub`). Applied per route
+ * (CommandRoute, and `@UseInterceptors` on the few POST routes declared without it), never globally: reads are
+ * the hot path and have no key to honour.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -6,6 +6,7 @@ import { RegisterProviderCommand, type RegisterProviderResult } from '@ismap/app
 import { Access } from '@ismap/auth';
 import { CommandMetadataFactory } from '../http/command-metadata.factory';
 import { commandResponse } from '../http/command-response';
+import { IdempotencyInterceptor } from '../http/idempotency.interceptor';
 import { actorOfRequest } from '../http/principal';
 import { RegisterProviderDto, RegisterProviderResponse } from './register-provider.dto';
 
@@ -19,6 +20,7 @@ export class ProvidersController {
   ) {}
 
   @Post()
+  @UseInterceptors(IdempotencyInterceptor)
   @HttpCode(201)
   @Access('secretariat', 'ipa-reviewer')
   @ApiHeader({

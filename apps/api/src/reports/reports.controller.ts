@@ -1,4 +1,16 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseInterceptors,
+} from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { InjectQueue } from '@nestjs/bullmq';
 import {
@@ -38,6 +50,7 @@ import {
   toJobData,
 } from '@ismap/jobs';
 import { CommandMetadataFactory } from '../http/command-metadata.factory';
+import { IdempotencyInterceptor } from '../http/idempotency.interceptor';
 import { PathIdPipe } from '../http/path-ids';
 import { actorOfRequest } from '../http/principal';
 import { problem, ProblemException } from '../http/problem';
@@ -89,6 +102,7 @@ export class ReportsController {
 
   @Post()
   @Access('secretariat')
+  @UseInterceptors(IdempotencyInterceptor)
   @HttpCode(202)
   @ApiHeader({
     name: 'Idempotency-Key',

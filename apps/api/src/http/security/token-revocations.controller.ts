@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -20,6 +20,7 @@ import {
 } from '@ismap/auth';
 import { Audited } from '../../access-log/audited.decorator';
 import { Clock } from '../clock';
+import { IdempotencyInterceptor } from '../idempotency.interceptor';
 import { actorOfRequest } from '../principal';
 import { problem, ProblemException } from '../problem';
 import { IsIsoInstant, Trim } from '../validators';
@@ -90,6 +91,7 @@ export class TokenRevocationsController {
   @Post()
   @Access('secretariat')
   @Audited('token-revocation')
+  @UseInterceptors(IdempotencyInterceptor)
   @HttpCode(201)
   @ApiCreatedResponse({ type: TokenRevokedResponse, description: 'The jti is refused from now on' })
   @ApiUnauthorizedResponse({ description: 'No or invalid bearer token' })
