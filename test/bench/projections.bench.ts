@@ -65,11 +65,11 @@ async function rebuildInMemory(store: EventStore, projections: readonly Projecti
     for (const event of page) {
       events += 1;
       if (events % 97 === 0) bytes += JSON.stringify([event.type, event.data, event.metadata]).length;
-      projections.forEach((projection, i) => {
-        if (wants[i]?.has(event.type) === false) return;
+      for (let i = 0; i < projections.length; i++) {
+        if (wants[i]?.has(event.type) === false) continue;
         applications += 1;
-        projection.evolve(models[i]!, event);
-      });
+        projections[i]!.evolve(models[i]!, event);
+      }
     }
     const last = page[page.length - 1];
     if (last === undefined || page.length < PAGE) break;

@@ -10,8 +10,15 @@ import type { Doc, Projection, ReadModelTx } from './projection';
  */
 export class MemoryReadModel implements ReadModelTx {
   readonly collections = new Map<string, Map<string, Doc>>();
-  readonly indexes = new Map<string, Map<string, number>>();
   readonly counters = new Map<string, number>();
+  /** Indexes someone has read: member → score, kept up to date from then on. */
+  private readonly built = new Map<string, Map<string, number>>();
+  /**
+   * Index writes not read yet, in order (member, score, member, score…). A replay writes far more index entries than
+   * anyone reads (the audit trail files every event under five indexes; a time-travel query walks one), and
+   * appending to an array costs a fraction of a map insertion, so the map of an index is built on its first read.
+   */
+  private readonly pending = new Map<string, (string | number)[]>();
 
   get(collection: string, id: string): Doc | undefined {
     return this.collections.get(collection)?.get(id);
@@ -33,12 +40,14 @@ export class MemoryReadModel implements ReadModelTx {
   }
 
   index(index: string, member: string, score: number): void {
-    let members = this.indexes.get(index);
-    if (members === undefined) {
-      members = new Map();
-      this.indexes.set(index, members);
+    const log = this.pending.get(index);
+    if (log !== undefined) {
+      log.push(member, score);
+      return;
     }
-    members.set(member, score);
+    const members = this.built.get(index);
+    if (members !== undefined) members.set(member, score);
+    else this.pending.set(index, [member, score]);
   }
 
   increment(counter: string, by = 1): number {
@@ -47,15 +56,30 @@ export class MemoryReadModel implements ReadModelTx {
     return value;
   }
 
+  /** Every index as member → score (a later write of a member moves it, as ZADD does). */
+  get indexes(): Map<string, Map<string, number>> {
+    for (const index of [...this.pending.keys()]) this.indexOf(index);
+    return this.built;
+  }
+
+  /** One index as member → score; undefined when nothing was ever filed under it. */
+  indexOf(index: string): ReadonlyMap<string, number> | undefined {
+    const log = this.pending.get(index);
+    if (log === undefined) return this.built.get(index);
+    const members = new Map<string, number>();
+    for (let i = 0; i < log.length; i += 2) members.set(log[i] as string, log[i + 1] as number);
+    this.pending.delete(index);
+    this.built.set(index, members);
+    return members;
+  }
+
   all(collection: string): Doc[] {
     return [...(this.collections.get(collection)?.values() ?? [])];
   }
 
   /** Index members in score order. */
   members(index: string): string[] {
-    return [...(this.indexes.get(index)?.entries() ?? [])]
-      .sort((a, b) => a[1] - b[1])
-      .map(([member]) => member);
+    return [...(this.indexOf(index)?.entries() ?? [])].sort((a, b) => a[1] - b[1]).map(([member]) => member);
   }
 
   apply(projection: Projection, event: RecordedEvent): void {
@@ -72,7 +96,7 @@ export function memoryView(model: MemoryReadModel): ReadView {
     all: (collection) => Promise.resolve(model.all(collection)),
     counter: (name) => Promise.resolve(model.counters.get(name) ?? 0),
     range: (index, { after, limit, direction = 'forwards' }) => {
-      const entries = [...(model.indexes.get(index)?.entries() ?? [])]
+      const entries = [...(model.indexOf(index)?.entries() ?? [])]
         .map(([member, score]) => ({ member, score }))
         .filter((e) => after === undefined || (direction === 'forwards' ? e.score > after : e.score < after))
         .sort((a, b) => (direction === 'forwards' ? a.score - b.score : b.score - a.score));

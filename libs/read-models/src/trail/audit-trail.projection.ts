@@ -49,6 +49,28 @@ export const subjectIndex = (subject: TrailSubject): string => `subject:${subjec
 export const typeIndex = (type: string): string => `type:${type}`;
 export const serviceIndex = (serviceId: string): string => `service:${serviceId}`;
 
+/**
+ * An index name per value, built once: evolve files every event under four or five indexes, and a name built per
+ * event is a fresh string the read model must flatten and hash again. Bounded, so a long life stays small.
+ */
+function remembered(name: (key: string) => string, limit = 4096): (key: string) => string {
+  const names = new Map<string, string>();
+  return (key) => {
+    let value = names.get(key);
+    if (value === undefined) {
+      if (names.size >= limit) names.clear();
+      value = name(key);
+      names.set(key, value);
+    }
+    return value;
+  };
+}
+
+const actorIndexOf = remembered(actorIndex);
+const typeIndexOf = remembered(typeIndex);
+const serviceIndexOf = remembered(serviceIndex);
+const subjectIndexOfStream = remembered((streamName) => subjectIndex(subjectOf(streamName)));
+
 const CATEGORIES: Readonly<Record<string, SubjectKind>> = {
   provider: 'provider',
   auditbody: 'auditBody',
@@ -131,10 +153,10 @@ export const auditTrailProjection: Projection = {
     const member = String(seq);
     tx.put(TRAIL_ENTRIES, member, entry as unknown as Doc);
     tx.index(TRAIL_ALL, member, seq);
-    tx.index(actorIndex(actor.sub), member, seq);
-    tx.index(subjectIndex(subject), member, seq);
-    tx.index(typeIndex(event.type), member, seq);
-    if (serviceId !== null) tx.index(serviceIndex(serviceId), member, seq);
+    tx.index(actorIndexOf(actor.sub), member, seq);
+    tx.index(subjectIndexOfStream(event.streamName), member, seq);
+    tx.index(typeIndexOf(event.type), member, seq);
+    if (serviceId !== null) tx.index(serviceIndexOf(serviceId), member, seq);
   },
 };
 
