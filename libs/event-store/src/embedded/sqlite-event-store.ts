@@ -26,7 +26,13 @@ import type {
   StoreSubscription,
   SubscribeToAllOptions,
 } from '../event-store.port';
-import { chainLinks, metadataWithLinkJson, withoutChainLink } from '../integrity/chain-links';
+import {
+  linkHash,
+  metadataWithoutLinkJson,
+  quoteJson,
+  storedMetadataJson,
+  withoutChainLink,
+} from '../integrity/chain-links';
 import { GENESIS_HASH } from '../integrity/event-hash';
 import { ChangeNotifier } from './change-notifier';
 import { migrate } from './schema';
@@ -107,25 +113,44 @@ const COLUMNS = 'position, event_id, stream_name, revision, type, data, metadata
 const SCAN_WINDOW = 10_000;
 const NO_LIMIT = -1;
 
-function toRecordedEvent(row: EventRow): RecordedEvent {
+/** A row of COLUMNS as a `raw` statement returns it: no object with named properties per row. */
+type RawEventRow = readonly [number, string, string, number, string, string, string];
+
+function recordedEvent(
+  position: number,
+  eventId: string,
+  streamName: string,
+  revision: number,
+  type: string,
+  dataText: string,
+  metadataText: string,
+): RecordedEvent {
   let data: EventData;
   let metadata: EventMetadata;
   try {
-    data = JSON.parse(row.data) as EventData;
-    metadata = JSON.parse(row.metadata) as EventMetadata;
+    data = JSON.parse(dataText) as EventData;
+    metadata = JSON.parse(metadataText) as EventMetadata;
   } catch {
     // Only a damaged or edited file gets here (the store writes JSON.stringify's text); say which event.
-    throw new CorruptEventError(row.stream_name, row.revision, String(row.position), row.event_id);
+    throw new CorruptEventError(streamName, revision, String(position), eventId);
   }
-  return {
-    id: row.event_id,
-    type: row.type,
-    data,
-    metadata,
-    streamName: row.stream_name,
-    revision: row.revision,
-    position: String(row.position),
-  };
+  return { id: eventId, type, data, metadata, streamName, revision, position: String(position) };
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return recordedEvent(
+    row.position,
+    row.event_id,
+    row.stream_name,
+    row.revision,
+    row.type,
+    row.data,
+    row.metadata,
+  );
+}
+
+function rawToRecordedEvent(row: RawEventRow): RecordedEvent {
+  return recordedEvent(row[0], row[1], row[2], row[3], row[4], row[5], row[6]);
 }
 
 /** Positions beyond what SQLite can hold (e.g. an EventStoreDB commit position) are simply past our end. */
@@ -197,7 +222,8 @@ export class SqliteEventStore implements EventStore {
   private readonly subscriptions = new Set<SqliteSubscription>();
   /** Hashes of committed stream heads: saves reading the head's metadata again at the next append. */
   private readonly heads = new Map<string, StreamHead>();
-  private readonly readStatements = new Map<string, Statement<unknown[], EventRow>>();
+  /** `$all` queries by their SQL (one per filter shape), raw: reading many rows is their job. */
+  private readonly readStatements = new Map<string, Statement<unknown[], RawEventRow>>();
   private readonly notifier: ChangeNotifier;
   private readonly counters = { transactions: 0, appends: 0, pagesRead: 0 };
   private readonly maxAppendSize: number;
@@ -338,7 +364,7 @@ export class SqliteEventStore implements EventStore {
         `SELECT ${COLUMNS} FROM events WHERE position ${forwards ? '>=' : '<='} ?${sql} ` +
           `ORDER BY position ${forwards ? 'ASC' : 'DESC'} LIMIT ?`,
       );
-      return this.toEvents(statement.all(bound, ...params, limit), options.asStored);
+      return this.rawToEvents(statement.all(bound, ...params, limit), options.asStored);
     });
   }
 
@@ -405,10 +431,15 @@ export class SqliteEventStore implements EventStore {
     return rows.map((row) => upcast(toRecordedEvent(row)));
   }
 
-  private readStatement(sql: string): Statement<unknown[], EventRow> {
+  private rawToEvents(rows: readonly RawEventRow[], asStored: boolean | undefined): RecordedEvent[] {
+    const upcast = asStored === true ? NO_UPCASTING : this.upcast;
+    return rows.map((row) => upcast(rawToRecordedEvent(row)));
+  }
+
+  private readStatement(sql: string): Statement<unknown[], RawEventRow> {
     let statement = this.readStatements.get(sql);
     if (statement === undefined) {
-      statement = this.db.prepare<unknown[], EventRow>(sql);
+      statement = this.db.prepare<unknown[], RawEventRow>(sql).raw(true);
       this.readStatements.set(sql, statement);
     }
     return statement;
@@ -428,8 +459,8 @@ export class SqliteEventStore implements EventStore {
     ).all(after, upper, ...params, this.pageSize);
     this.counters.pagesRead += 1;
     const last = rows[rows.length - 1];
-    const scannedTo = rows.length === this.pageSize && last !== undefined ? last.position : upper;
-    return { events: this.toEvents(rows, false), scannedTo };
+    const scannedTo = rows.length === this.pageSize && last !== undefined ? last[0] : upper;
+    return { events: this.rawToEvents(rows, false), scannedTo };
   }
 
   private flush(): void {
@@ -501,35 +532,33 @@ export class SqliteEventStore implements EventStore {
     written: ReadonlyMap<string, StreamHead>,
   ): { readonly result: AppendResult; readonly head?: StreamHead } {
     const current = this.sql.lastRevision.get(streamName) ?? -1;
-    const recorded = events.map((event) => this.sql.byId.get(event.id));
-    if (recorded.some((row) => row !== undefined)) {
+    for (const event of events) {
+      if (this.sql.byId.get(event.id) === undefined) continue;
+      // A known id: possibly a retry (rare), so only now are the recorded rows gathered.
+      const recorded = events.map((known) => this.sql.byId.get(known.id));
       return { result: this.reappend(streamName, events, expected, current, recorded) };
     }
     if (!satisfies(expected, current)) {
       throw new WrongExpectedVersionError(streamName, expected, current === -1 ? 'no_stream' : current);
     }
-    const links = chainLinks(
-      streamName,
-      current + 1,
-      this.hashOfHead(streamName, current, written),
-      events.map((event) => event.chain),
-    );
+    const stream = quoteJson(streamName);
+    let prevHashJson = quoteJson(this.hashOfHead(streamName, current, written));
+    let revision = current;
+    let hash = '';
     let position = 0;
-    events.forEach((event, index) => {
-      const { lastInsertRowid } = this.sql.insert.run(
-        event.id,
-        streamName,
-        current + 1 + index,
-        event.type,
-        event.dataJson,
-        metadataWithLinkJson(event.chain, links[index]!),
-      );
+    for (const { id, type, dataJson, chain } of events) {
+      revision += 1;
+      hash = linkHash(chain, stream, revision, prevHashJson);
+      // A hex digest needs no escaping; as a JSON string it is also the next event's `prevHash`.
+      const hashJson = `"${hash}"`;
+      const metadataJson = storedMetadataJson(chain, hashJson, prevHashJson);
+      const { lastInsertRowid } = this.sql.insert.run(id, streamName, revision, type, dataJson, metadataJson);
       position = Number(lastInsertRowid);
-    });
-    const last = current + events.length;
+      prevHashJson = hashJson;
+    }
     return {
-      result: { nextExpectedRevision: last, position: String(position) },
-      head: { revision: last, hash: links[links.length - 1]?.hash ?? null },
+      result: { nextExpectedRevision: revision, position: String(position) },
+      head: { revision, hash },
     };
   }
 
@@ -570,7 +599,7 @@ export class SqliteEventStore implements EventStore {
       const storedMetadata = JSON.stringify(
         withoutChainLink(JSON.parse(row.metadata) as Record<string, unknown>),
       );
-      if (canonicalJson(storedMetadata) !== canonicalJson(event.metadataJson)) {
+      if (canonicalJson(storedMetadata) !== canonicalJson(metadataWithoutLinkJson(event.chain))) {
         throw new EventIdConflictError(event.id, 'its metadata differs');
       }
     });

@@ -1,6 +1,14 @@
 import { InvalidAppendError } from '../errors';
 import type { EventFilter, EventToAppend, ExpectedRevision } from '../event-store.port';
-import { assertNoChainLink, metadataWithoutLinkJson, prepareForChain } from '../integrity/chain-links';
+import {
+  assertNoChainLink,
+  metadataWithoutLinkJson,
+  prepareCanonical,
+  prepareForChain,
+  quoteJson,
+  quoteName,
+  sortedNames,
+} from '../integrity/chain-links';
 import type { ChainPrepared } from '../integrity/chain-links';
 
 /** EventStoreDB's default `MaxAppendSize`: refusing what production would refuse keeps dev and prod alike. */
@@ -18,8 +26,6 @@ export interface PreparedEvent {
   readonly type: string;
   /** RFC 8785 canonical JSON, as stored. */
   readonly dataJson: string;
-  /** RFC 8785 canonical JSON of the metadata as sent; stored with the chain link added. */
-  readonly metadataJson: string;
   /** Its canonical text for the hash chain, built here rather than inside the write transaction. */
   readonly chain: ChainPrepared;
 }
@@ -103,36 +109,118 @@ function assertJsonObject(value: unknown, path: string): void {
   assertJson(value, path, new Set());
 }
 
+/** Nesting beyond which the one-pass serialiser hands over to assertJson, which also finds cycles. */
+const MAX_ONE_PASS_DEPTH = 64;
+
+/**
+ * Canonical text (as canonicalStoredJson writes it) of a value assertJson accepts, validated on the way: one
+ * traversal instead of two. `undefined` for anything assertJson might refuse (and for holes in arrays and deep
+ * nesting): the caller then runs assertJson, whose messages say what is wrong and where.
+ */
+function oneTraversal(value: unknown, depth: number): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return quoteJson(value);
+    case 'number':
+      // ECMAScript's shortest form; String(-0) is "0" as RFC 8785 requires.
+      return Number.isFinite(value) ? String(value) : undefined;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (depth >= MAX_ONE_PASS_DEPTH) return undefined;
+      if (Array.isArray(value)) {
+        let text = '[';
+        for (let index = 0; index < value.length; index++) {
+          const item = oneTraversal(value[index], depth + 1);
+          if (item === undefined) return undefined;
+          text += index === 0 ? item : `,${item}`;
+        }
+        return `${text}]`;
+      }
+      const prototype: unknown = Object.getPrototypeOf(value);
+      if (prototype !== Object.prototype && prototype !== null) return undefined;
+      const record = value as Record<string, unknown>;
+      let text = '';
+      for (const name of sortedNames(record)) {
+        const member = record[name];
+        if (member === undefined) continue;
+        const item = oneTraversal(member, depth + 1);
+        if (item === undefined) return undefined;
+        text += `${text === '' ? '' : ','}${quoteName(name)}:${item}`;
+      }
+      return `{${text}}`;
+    }
+    case 'undefined':
+    case 'bigint':
+    case 'symbol':
+    case 'function':
+      return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const metadataMember = (value: unknown): string | undefined => oneTraversal(value, 1);
+
+/** The event's canonical parts in one traversal, or `undefined` when it needs assertJson's verdict. */
+function prepareInOnePass(event: EventToAppend): ChainPrepared | undefined {
+  if (!isRecord(event.data) || !isRecord(event.metadata)) return undefined;
+  const dataJson = oneTraversal(event.data, 0);
+  if (dataJson === undefined) return undefined;
+  // The metadata object itself: oneTraversal's checks of a record, then its members one by one.
+  const prototype: unknown = Object.getPrototypeOf(event.metadata);
+  if (prototype !== Object.prototype && prototype !== null) return undefined;
+  return prepareCanonical(event.type, dataJson, event.metadata, metadataMember);
+}
+
 /** Validates and serialises one append's events; throws InvalidAppendError on the first problem. */
 export function prepareEvents(events: readonly EventToAppend[], maxAppendSize: number): PreparedEvent[] {
   const list: unknown = events;
   if (!Array.isArray(list) || list.length === 0) {
     throw new InvalidAppendError('An append needs at least one event');
   }
-  const seen = new Set<string>();
-  let size = 0;
-  const prepared = events.map((event, index): PreparedEvent => {
-    const where = `events[${index}]`;
+  const seen = events.length > 1 ? new Set<string>() : undefined;
+  const prepared: PreparedEvent[] = [];
+  // UTF-16 code units: at most 3 UTF-8 bytes each, so exact byte counts are needed only near the limit.
+  let units = 0;
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index]!;
     if (typeof event.id !== 'string' || !UUID.test(event.id)) {
-      throw new InvalidAppendError(`${where}.id ${String(event.id)} is not a UUID`);
+      throw new InvalidAppendError(`events[${index}].id ${String(event.id)} is not a UUID`);
     }
     // EventStoreDB reports ids in lower case; normalising here keeps the uniqueness check case-blind too.
     const id = event.id.toLowerCase();
-    if (seen.has(id)) throw new InvalidAppendError(`${where}.id ${id} appears twice in the same append`);
-    seen.add(id);
-    assertName(event.type, `${where}.type`);
-    assertJsonObject(event.data, `${where}.data`);
-    assertJsonObject(event.metadata, `${where}.metadata`);
-    assertNoChainLink(event.metadata, where);
+    if (seen !== undefined) {
+      if (seen.has(id)) {
+        throw new InvalidAppendError(`events[${index}].id ${id} appears twice in the same append`);
+      }
+      seen.add(id);
+    }
+    assertName(event.type, `events[${index}].type`);
     // The canonical text is what the hash covers and, being JSON, also what is stored: one serialisation.
-    const chain = prepareForChain(event);
-    const dataJson = chain.dataCanonical;
-    const metadataJson = metadataWithoutLinkJson(chain);
-    size += Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
-    return { id, type: event.type, dataJson, metadataJson, chain };
-  });
-  if (size > maxAppendSize) {
-    throw new InvalidAppendError(`The append is ${size} bytes, more than the maximum of ${maxAppendSize}`);
+    let chain = prepareInOnePass(event);
+    if (chain === undefined) {
+      assertJsonObject(event.data, `events[${index}].data`);
+      assertJsonObject(event.metadata, `events[${index}].metadata`);
+    }
+    assertNoChainLink(event.metadata, `events[${index}]`);
+    chain ??= prepareForChain(event);
+    const { dataCanonical, metadataLow, metadataMid, metadataHigh } = chain;
+    // The metadata as sent: its runs, two commas at most and the braces.
+    units += dataCanonical.length + metadataLow.length + metadataMid.length + metadataHigh.length + 4;
+    prepared.push({ id, type: event.type, dataJson: dataCanonical, chain });
+  }
+  if (units * 3 > maxAppendSize) {
+    let size = 0;
+    for (const { dataJson, chain } of prepared) {
+      size += Buffer.byteLength(dataJson) + Buffer.byteLength(metadataWithoutLinkJson(chain));
+    }
+    if (size > maxAppendSize) {
+      throw new InvalidAppendError(`The append is ${size} bytes, more than the maximum of ${maxAppendSize}`);
+    }
   }
   return prepared;
 }
