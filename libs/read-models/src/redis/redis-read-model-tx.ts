@@ -222,23 +222,20 @@ export class RedisReadModelTx implements ReadModelTx {
     }
     for (const [collection, { sets, dels }] of byCollection) {
       keys.push(this.keys.collection(collection));
-      args.push('h', sets.length / 2);
-      for (const value of sets) args.push(value);
-      args.push(dels.length);
-      for (const id of dels) args.push(id);
+      pushPairs(args, 'h', sets, dels);
     }
     for (const [index, members] of this.indexes) {
       if (members.size === 0) continue;
       keys.push(this.keys.index(index));
-      args.push('z', members.size);
-      for (const [member, score] of members) args.push(String(score), member);
-      args.push(0);
+      const pairs: string[] = [];
+      for (const [member, score] of members) pairs.push(String(score), member);
+      pushPairs(args, 'z', pairs, []);
     }
     if (this.counterValues.size > 0) {
       keys.push(this.keys.counters);
-      args.push('h', this.counterValues.size);
-      for (const [counter, value] of this.counterValues) args.push(counter, String(value));
-      args.push(0);
+      const pairs: string[] = [];
+      for (const [counter, value] of this.counterValues) pairs.push(counter, String(value));
+      pushPairs(args, 'h', pairs, []);
     }
     return { keys, args };
   }
@@ -285,6 +282,32 @@ export class RedisReadModelTx implements ReadModelTx {
       });
     }
   }
+}
+
+/** A JSON string escape of half a surrogate pair, which Redis's JSON decoder refuses. */
+const LONE_SURROGATE = /\\ud[89a-f]/;
+
+/**
+ * One data key's changes: its pairs (field value | score member) as one JSON array of strings, which the script
+ * decodes, instead of two arguments per pair (each one costs the client its own length scan and protocol framing,
+ * the bulk of a batch's encoding), then the fields to delete. Text that Redis's JSON decoder would not give back
+ * unchanged (half a surrogate pair, which JSON can only carry escaped) goes pair by pair, as plain arguments.
+ */
+function pushPairs(
+  args: (string | number)[],
+  kind: 'h' | 'z',
+  pairs: readonly string[],
+  deletes: readonly string[],
+): void {
+  const packed = pairs.length === 0 ? '' : JSON.stringify(pairs);
+  if (packed === '' || LONE_SURROGATE.test(packed)) {
+    args.push(kind, pairs.length / 2);
+    for (const value of pairs) args.push(value);
+  } else {
+    args.push(kind === 'z' ? 'Z' : 'H', packed);
+  }
+  args.push(deletes.length);
+  for (const value of deletes) args.push(value);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -38,7 +38,8 @@ end
  * ARGV: token, generation ('' = building, no live check), expected checkpoint ('' = none), new checkpoint
  * ('' = unchanged), halt ('' = unchanged, 'del' = clear, else the JSON to set), then the parked entries to push
  * (count, values), the parked entries to remove (count, values), then per data key: kind ('h' hash, 'z' sorted
- * set), set count, pairs (field value | score member), delete count, fields.
+ * set), set count, pairs (field value | score member), delete count, fields; or kind 'H'/'Z' (the same, packed),
+ * one JSON array of all the pairs' strings, delete count, fields.
  * Returns { status, handover requested (0/1) }.
  */
 export const WRITE_BATCH = new LuaScript(`
@@ -55,6 +56,15 @@ local function each_chunk(command, key, first, count)
     s = e + 1
   end
 end
+local function each_chunk_of(command, key, values)
+  local s = 1
+  local last = #values
+  while s <= last do
+    local e = math.min(s + CHUNK - 1, last)
+    redis.call(command, key, unpack(values, s, e))
+    s = e + 1
+  end
+end
 local i = 6
 local pushes = tonumber(ARGV[i])
 if pushes > 0 then each_chunk('RPUSH', KEYS[4], i + 1, pushes) end
@@ -64,11 +74,17 @@ for r = 1, removes do redis.call('LREM', KEYS[4], 1, ARGV[i + r]) end
 i = i + 1 + removes
 for k = 7, #KEYS do
   local kind = ARGV[i]
-  local sets = tonumber(ARGV[i + 1])
-  if sets > 0 then each_chunk(kind == 'z' and 'ZADD' or 'HSET', KEYS[k], i + 2, sets * 2) end
-  i = i + 2 + sets * 2
+  local zset = kind == 'z' or kind == 'Z'
+  if kind == 'Z' or kind == 'H' then
+    each_chunk_of(zset and 'ZADD' or 'HSET', KEYS[k], cjson.decode(ARGV[i + 1]))
+    i = i + 2
+  else
+    local sets = tonumber(ARGV[i + 1])
+    if sets > 0 then each_chunk(zset and 'ZADD' or 'HSET', KEYS[k], i + 2, sets * 2) end
+    i = i + 2 + sets * 2
+  end
   local dels = tonumber(ARGV[i])
-  if dels > 0 then each_chunk(kind == 'z' and 'ZREM' or 'HDEL', KEYS[k], i + 1, dels) end
+  if dels > 0 then each_chunk(zset and 'ZREM' or 'HDEL', KEYS[k], i + 1, dels) end
   i = i + 1 + dels
 end
 if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end
