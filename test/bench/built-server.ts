@@ -32,6 +32,8 @@ async function deletePrefix(prefix: string): Promise<void> {
 
 export interface BuiltServer {
   readonly baseUrl: string;
+  /** The server process, for reading its CPU time. */
+  readonly pid: number;
   /** A dev token from the CLI, signed with the server's key. */
   token(role: string): string;
   stop(): Promise<void>;
@@ -70,6 +72,7 @@ export async function startBuiltServer(dataDir: string, name: string): Promise<B
   }
   return {
     baseUrl,
+    pid: server.pid ?? 0,
     token: (role) =>
       spawnSync(process.execPath, [builtEntry('cli'), 'token', '--role', role], {
         env,
