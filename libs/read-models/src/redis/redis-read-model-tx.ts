@@ -284,14 +284,15 @@ export class RedisReadModelTx implements ReadModelTx {
   }
 }
 
-/** A JSON string escape of half a surrogate pair, which Redis's JSON decoder refuses. */
-const LONE_SURROGATE = /\\ud[89a-f]/;
+/** Joins a packed key's strings; JSON text never holds it raw (JSON.stringify escapes U+0000). */
+const PACK_SEPARATOR = '\u0000';
 
 /**
- * One data key's changes: its pairs (field value | score member) as one JSON array of strings, which the script
- * decodes, instead of two arguments per pair (each one costs the client its own length scan and protocol framing,
- * the bulk of a batch's encoding), then the fields to delete. Text that Redis's JSON decoder would not give back
- * unchanged (half a surrogate pair, which JSON can only carry escaped) goes pair by pair, as plain arguments.
+ * One data key's changes: its pairs (field value | score member) as one string, joined by U+0000, which the
+ * script splits, instead of two arguments per pair (each one costs the client its own length scan and protocol
+ * framing, the bulk of a batch's encoding), then the fields to delete. Documents are JSON text and cannot hold the
+ * separator; a key whose field, member or counter name does (any text is allowed there) goes pair by pair, as
+ * plain arguments.
  */
 function pushPairs(
   args: (string | number)[],
@@ -299,12 +300,11 @@ function pushPairs(
   pairs: readonly string[],
   deletes: readonly string[],
 ): void {
-  const packed = pairs.length === 0 ? '' : JSON.stringify(pairs);
-  if (packed === '' || LONE_SURROGATE.test(packed)) {
+  if (pairs.length > 0 && !pairs.some((value) => value.includes(PACK_SEPARATOR))) {
+    args.push(kind === 'z' ? 'Z' : 'H', pairs.join(PACK_SEPARATOR));
+  } else {
     args.push(kind, pairs.length / 2);
     for (const value of pairs) args.push(value);
-  } else {
-    args.push(kind === 'z' ? 'Z' : 'H', packed);
   }
   args.push(deletes.length);
   for (const value of deletes) args.push(value);

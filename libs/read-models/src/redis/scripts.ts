@@ -38,8 +38,8 @@ end
  * ARGV: token, generation ('' = building, no live check), expected checkpoint ('' = none), new checkpoint
  * ('' = unchanged), halt ('' = unchanged, 'del' = clear, else the JSON to set), then the parked entries to push
  * (count, values), the parked entries to remove (count, values), then per data key: kind ('h' hash, 'z' sorted
- * set), set count, pairs (field value | score member), delete count, fields; or kind 'H'/'Z' (the same, packed),
- * one JSON array of all the pairs' strings, delete count, fields.
+ * set), set count, pairs (field value | score member), delete count, fields; or kind 'H'/'Z' (the same, packed):
+ * all the pairs' strings joined by U+0000 in one argument, delete count, fields.
  * Returns { status, handover requested (0/1) }.
  */
 export const WRITE_BATCH = new LuaScript(`
@@ -54,6 +54,21 @@ local function each_chunk(command, key, first, count)
     local e = math.min(s + CHUNK - 1, last)
     redis.call(command, key, unpack(ARGV, s, e))
     s = e + 1
+  end
+end
+local function split_packed(packed)
+  local values = {}
+  local n = 0
+  local start = 1
+  while true do
+    local nul = string.find(packed, '\\0', start, true)
+    n = n + 1
+    if nul == nil then
+      values[n] = string.sub(packed, start)
+      return values
+    end
+    values[n] = string.sub(packed, start, nul - 1)
+    start = nul + 1
   end
 end
 local function each_chunk_of(command, key, values)
@@ -76,7 +91,7 @@ for k = 7, #KEYS do
   local kind = ARGV[i]
   local zset = kind == 'z' or kind == 'Z'
   if kind == 'Z' or kind == 'H' then
-    each_chunk_of(zset and 'ZADD' or 'HSET', KEYS[k], cjson.decode(ARGV[i + 1]))
+    each_chunk_of(zset and 'ZADD' or 'HSET', KEYS[k], split_packed(ARGV[i + 1]))
     i = i + 2
   else
     local sets = tonumber(ARGV[i + 1])
