@@ -294,13 +294,24 @@ const PACK_SEPARATOR = '\u0000';
  * separator; a key whose field, member or counter name does (any text is allowed there) goes pair by pair, as
  * plain arguments.
  */
+/**
+ * Whether a name of the pairs (a hash's field, a sorted set's member) holds the separator. Only names are looked at:
+ * a hash's values are document JSON or counter numbers and a score is a number, none of which can hold it.
+ */
+function namesHoldSeparator(kind: 'h' | 'z', pairs: readonly string[]): boolean {
+  for (let i = kind === 'h' ? 0 : 1; i < pairs.length; i += 2) {
+    if (pairs[i]!.includes(PACK_SEPARATOR)) return true;
+  }
+  return false;
+}
+
 function pushPairs(
   args: (string | number)[],
   kind: 'h' | 'z',
   pairs: readonly string[],
   deletes: readonly string[],
 ): void {
-  if (pairs.length > 0 && !pairs.some((value) => value.includes(PACK_SEPARATOR))) {
+  if (pairs.length > 0 && !namesHoldSeparator(kind, pairs)) {
     args.push(kind === 'z' ? 'Z' : 'H', pairs.join(PACK_SEPARATOR));
   } else {
     args.push(kind, pairs.length / 2);
