@@ -54,7 +54,8 @@ export async function startBuiltServer(dataDir: string, name: string): Promise<B
     RATE_LIMIT_PER_TOKEN: '0',
     RATE_LIMIT_PER_IP: '0',
   };
-  const server = spawn(process.execPath, [builtEntry('server')], {
+  // As `npm start` runs it.
+  const server = spawn(process.execPath, ['--max-semi-space-size=64', builtEntry('server')], {
     env,
     stdio: 'inherit',
   });
