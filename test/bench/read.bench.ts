@@ -224,7 +224,12 @@ export async function runReadBenchmark(
     variants.push(await loadList(pid, url, `Accept-Encoding: ${CLIENT_ENCODINGS}`, compressedHeaders));
     variants.push(await loadList(pid, url, 'no Accept-Encoding (uncompressed)', {}));
     variants.push(
-      await loadList(pid, url, `Accept-Encoding: ${CLIENT_ENCODINGS} + If-None-Match (304)`, revalidateHeaders),
+      await loadList(
+        pid,
+        url,
+        `Accept-Encoding: ${CLIENT_ENCODINGS} + If-None-Match (304)`,
+        revalidateHeaders,
+      ),
     );
     const wrk = findWrk();
     if (wrk !== undefined) {
