@@ -283,8 +283,8 @@ export function formatReadBenchmark(r: ReadBenchmarkResult): string {
       '(compressed once per read-model version). The target is the compressed answer, as any browser or HTTP client ' +
       `asks, driven by ${r.listClient}` +
       (r.listClient === 'wrk'
-        ? ' (C; autocannon, in JavaScript, spends more CPU per compressed response than the server, on the same two ' +
-          'cores, so its rows measure the client as much as the server).'
+        ? ' (C; autocannon, in JavaScript, takes a large share of the same two cores and does not keep the server ' +
+          'saturated, so the server spends several times more CPU per request under it: see the server CPU column).'
         : ' (wrk is not installed: `apt-get install wrk` for the lighter client).'),
   ].join('\n');
 }

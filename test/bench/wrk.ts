@@ -1,8 +1,8 @@
 /**
  * wrk (a C load generator, Debian package `wrk`) for the list benchmark, next to autocannon. Both share the two
- * cores with the server they measure; autocannon spends more CPU per response than the server does on a compressed
- * list answer, so its numbers say more about the client than the server. The server's own CPU time per request is
- * measured either way (from /proc), so a reader can see what the server costs whichever client drives it.
+ * cores with the server they measure; autocannon, in JavaScript, takes a large share of them and does not keep the
+ * server saturated, so its numbers say as much about the client as about the server. The server's own CPU time per
+ * request is measured either way (from /proc), so a reader can see what the server costs under each client.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,8 +14,9 @@ export interface LoadResult {
   readonly requestsPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
-  /** Socket errors (connect, read, write, timeout) and answers with a status of 400 or more. */
+  /** Socket errors: connect, read, write, timeout. */
   readonly errors: number;
+  /** Answers with a status of 400 or more. */
   readonly badStatuses: number;
   readonly bytesPerResponse: number;
 }
@@ -93,6 +94,8 @@ export async function runWrk(
   }
 }
 
+let clockTicksPerSecond: number | undefined;
+
 /** CPU time (user + system, all threads) a process has used so far, in µs; undefined off Linux. */
 export function processCpuMicros(pid: number): number | undefined {
   try {
@@ -100,8 +103,9 @@ export function processCpuMicros(pid: number): number | undefined {
     // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
-    const hz = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-    return Number.isFinite(ticks) ? (ticks / hz) * 1e6 : undefined;
+    clockTicksPerSecond ??=
+      Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+    return Number.isFinite(ticks) ? (ticks / clockTicksPerSecond) * 1e6 : undefined;
   } catch {
     return undefined;
   }

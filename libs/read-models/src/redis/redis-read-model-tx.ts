@@ -288,13 +288,6 @@ export class RedisReadModelTx implements ReadModelTx {
 const PACK_SEPARATOR = '\u0000';
 
 /**
- * One data key's changes: its pairs (field value | score member) as one string, joined by U+0000, which the
- * script splits, instead of two arguments per pair (each one costs the client its own length scan and protocol
- * framing, the bulk of a batch's encoding), then the fields to delete. Documents are JSON text and cannot hold the
- * separator; a key whose field, member or counter name does (any text is allowed there) goes pair by pair, as
- * plain arguments.
- */
-/**
  * Whether a name of the pairs (a hash's field, a sorted set's member) holds the separator. Only names are looked at:
  * a hash's values are document JSON or counter numbers and a score is a number, none of which can hold it.
  */
@@ -305,6 +298,13 @@ function namesHoldSeparator(kind: 'h' | 'z', pairs: readonly string[]): boolean 
   return false;
 }
 
+/**
+ * One data key's changes: its pairs (field value | score member) as one string, joined by U+0000, which the
+ * script splits, instead of two arguments per pair (each one costs the client its own length scan and protocol
+ * framing, the bulk of a batch's encoding), then the fields to delete. Documents are JSON text and cannot hold the
+ * separator; a key whose field, member or counter name does (any text is allowed there) goes pair by pair, as
+ * plain arguments.
+ */
 function pushPairs(
   args: (string | number)[],
   kind: 'h' | 'z',
