@@ -69,7 +69,68 @@ function remembered(name: (key: string) => string, limit = 4096): (key: string) 
 const actorIndexOf = remembered(actorIndex);
 const typeIndexOf = remembered(typeIndex);
 const serviceIndexOf = remembered(serviceIndex);
-const subjectIndexOfStream = remembered((streamName) => subjectIndex(subjectOf(streamName)));
+/** One string per event type and service id: an entry keeps the shared one, not the copy its event was read into. */
+const sharedText = remembered((value) => value);
+
+/*
+ * The trail keeps every entry for good, so what an entry holds is what the garbage collector moves and marks again
+ * and again during a replay (a million entries in a rebuild into memory). Parts that recur from event to event (a
+ * stream's name and subject, an actor) are built once and shared by the entries, frozen: equal JSON, a fraction of
+ * the objects. Bounded like the index names above.
+ */
+interface StreamFacts {
+  readonly streamName: string;
+  readonly subject: TrailSubject;
+  readonly subjectIndex: string;
+}
+
+const STREAMS_REMEMBERED = 16_384;
+const streams = new Map<string, StreamFacts>();
+
+function streamFacts(streamName: string): StreamFacts {
+  let facts = streams.get(streamName);
+  if (facts === undefined) {
+    if (streams.size >= STREAMS_REMEMBERED) streams.clear();
+    const subject = Object.freeze(subjectOf(streamName));
+    facts = { streamName, subject, subjectIndex: subjectIndex(subject) };
+    streams.set(streamName, facts);
+  }
+  return facts;
+}
+
+type TrailActor = TrailEntry['actor'];
+const ACTORS_REMEMBERED = 4096;
+const actors = new Map<string, TrailActor>();
+
+function sameActor(kept: TrailActor, sub: string, roles: readonly string[], org: string | null): boolean {
+  if (kept.sub !== sub || kept.org !== org || kept.roles.length !== roles.length) return false;
+  for (let i = 0; i < roles.length; i++) if (kept.roles[i] !== roles[i]) return false;
+  return true;
+}
+
+function trailActor(actor: RecordedEvent['metadata']['actor']): TrailActor {
+  const org = actor.org ?? null;
+  let kept = actors.get(actor.sub);
+  if (kept === undefined || !sameActor(kept, actor.sub, actor.roles, org)) {
+    if (actors.size >= ACTORS_REMEMBERED) actors.clear();
+    kept = Object.freeze({ sub: actor.sub, roles: Object.freeze([...actor.roles]), org });
+    actors.set(actor.sub, kept);
+  }
+  return kept;
+}
+
+/** Written by `flattened` so that the conversion doing its work is not dropped as unused. */
+let _lastConversion = 0;
+
+/**
+ * V8 keeps a string built by concatenation as a tree of its pieces (each piece keeping alive the event field it
+ * came from) until something reads it whole. Converting it to a number reads it whole and leaves it flat: a kept
+ * summary is then one string instead of a dozen objects. The text is unchanged either way.
+ */
+function flattened(text: string): string {
+  _lastConversion = Number(text);
+  return text;
+}
 
 const CATEGORIES: Readonly<Record<string, SubjectKind>> = {
   provider: 'provider',
@@ -130,32 +191,35 @@ export const auditTrailProjection: Projection = {
 
   evolve(tx: ReadModelTx, event: RecordedEvent): void {
     if (isOperational(event.streamName)) return;
-    const subject = subjectOf(event.streamName);
-    const serviceId = serviceOf(tx, event, subject);
+    const stream = streamFacts(event.streamName);
+    const { subject } = stream;
+    const service = serviceOf(tx, event, subject);
+    const serviceId = service === null ? null : sharedText(service);
     const seq = tx.increment(TRAIL_SEQ);
-    const { actor } = event.metadata;
+    const actor = trailActor(event.metadata.actor);
+    const type = sharedText(event.type);
     const entry: TrailEntry = {
       seq,
       position: event.position,
       eventId: event.id,
-      type: event.type,
-      streamName: event.streamName,
+      type,
+      streamName: stream.streamName,
       revision: event.revision,
       subject,
       serviceId,
-      actor: { sub: actor.sub, roles: [...actor.roles], org: actor.org ?? null },
+      actor,
       occurredOn: event.metadata.occurredOn,
       recordedAt: event.metadata.recordedAt,
       correlationId: event.metadata.correlationId,
       causationId: event.metadata.causationId,
-      summary: safeSummary(event),
+      summary: flattened(safeSummary(event)),
     };
     const member = String(seq);
     tx.put(TRAIL_ENTRIES, member, entry as unknown as Doc);
     tx.index(TRAIL_ALL, member, seq);
     tx.index(actorIndexOf(actor.sub), member, seq);
-    tx.index(subjectIndexOfStream(event.streamName), member, seq);
-    tx.index(typeIndexOf(event.type), member, seq);
+    tx.index(stream.subjectIndex, member, seq);
+    tx.index(typeIndexOf(type), member, seq);
     if (serviceId !== null) tx.index(serviceIndexOf(serviceId), member, seq);
   },
 };

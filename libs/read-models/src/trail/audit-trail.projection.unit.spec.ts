@@ -336,6 +336,33 @@ describe('audit trail projection: evolve', () => {
     });
   });
 
+  it('shares one frozen actor and subject between entries, and never an outdated one', () => {
+    const log = new EventLog();
+    const accepted: AnyEvent = {
+      type: 'ApplicationAccepted',
+      data: { applicationId: APP, acceptedOn: '2021-02-05' },
+    };
+    log.record(applicationSubmitted());
+    log.record(accepted, { actor: ACTORS.reviewer });
+    log.record(accepted, { actor: ACTORS.reviewer });
+    // The same sub with other roles, then with an org: each entry says what its own event said.
+    log.record(accepted, { actor: { sub: ACTORS.reviewer.sub, roles: ['ipa-reviewer', 'secretariat'] } });
+    log.record(accepted, { actor: { sub: ACTORS.reviewer.sub, roles: ['ipa-reviewer'], org: 'IPA' } });
+    log.record(accepted, { actor: ACTORS.reviewer });
+    const [, second, third, fourth, fifth, sixth] = entries(trailOf(log));
+    expect(third?.actor).toBe(second?.actor);
+    expect(third?.subject).toBe(second?.subject);
+    expect(Object.isFrozen(second?.actor)).toBe(true);
+    expect(Object.isFrozen(second?.actor.roles)).toBe(true);
+    expect(Object.isFrozen(second?.subject)).toBe(true);
+    expect([second, fourth, fifth, sixth].map((entry) => entry?.actor)).toEqual([
+      { sub: ACTORS.reviewer.sub, roles: ['ipa-reviewer'], org: null },
+      { sub: ACTORS.reviewer.sub, roles: ['ipa-reviewer', 'secretariat'], org: null },
+      { sub: ACTORS.reviewer.sub, roles: ['ipa-reviewer'], org: 'IPA' },
+      { sub: ACTORS.reviewer.sub, roles: ['ipa-reviewer'], org: null },
+    ]);
+  });
+
   it('leaves idempotency records out and does not spend a sequence number on them', () => {
     const log = new EventLog();
     log.record(applicationSubmitted());

@@ -308,7 +308,7 @@ export function project(
 
 /** Everything a model holds, in a comparable form (what a rebuild must reproduce exactly). */
 export function snapshot(model: MemoryReadModel): unknown {
-  const sorted = <V>(map: Map<string, V>): [string, V][] =>
+  const sorted = <V>(map: ReadonlyMap<string, V>): [string, V][] =>
     [...map.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
   return {
     collections: sorted(model.collections).map(([name, docs]) => [name, sorted(docs)]),
