@@ -47,6 +47,8 @@ import {
   prepareEvents,
 } from './validation';
 import type { PreparedEvent } from './validation';
+import { PageReader } from './page-reader';
+import type { RawRow } from './page-reader';
 
 export interface SqliteEventStoreOptions {
   /** The database file; its directory is created if missing. Several processes may open the same file. */
@@ -65,6 +67,11 @@ export interface SqliteEventStoreOptions {
   readonly maxBatchSize?: number;
   /** Applied to every event read, unless a read asks for events as stored. Default: none. */
   readonly upcast?: EventUpcaster;
+  /**
+   * Read the next page of a long forward `$all` scan on a second thread while the caller works on this one
+   * (replays, rebuilds, time travel). Default: true.
+   */
+  readonly readAhead?: boolean;
 }
 
 /** Counters for tests and metrics. */
@@ -75,6 +82,8 @@ export interface SqliteEventStoreStats {
   readonly appends: number;
   /** Pages read by subscriptions. */
   readonly pagesRead: number;
+  /** `readAll` pages that were read ahead on the reader thread and handed out. */
+  readonly pagesReadAhead: number;
 }
 
 interface EventRow {
@@ -93,6 +102,11 @@ interface StreamHead {
   /** `null` for an event recorded before the chain existed. */
   readonly hash: string | null;
 }
+
+/** The smallest `readAll` page worth reading ahead: below it, handing a page between threads costs more. */
+const READ_AHEAD_MIN_PAGE = 256;
+/** Pages read ahead and not yet asked for, at most (one per scan under way; the oldest is dropped). */
+const READ_AHEAD_SLOTS = 4;
 
 /** Committed stream heads remembered at most; beyond it the memory starts over (it is only a shortcut). */
 const MAX_REMEMBERED_HEADS = 10_000;
@@ -131,6 +145,10 @@ function typeName(type: string): string {
   if (typeNames.size >= TYPE_NAMES_KEPT) typeNames.clear();
   typeNames.set(type, type);
   return type;
+}
+
+function readAheadKey(sql: string, args: readonly unknown[]): string {
+  return `${sql}\u0000${JSON.stringify(args)}`;
 }
 
 function recordedEvent(
@@ -250,7 +268,11 @@ export class SqliteEventStore implements EventStore {
   /** `$all` queries by their SQL (one per filter shape), raw: reading many rows is their job. */
   private readonly readStatements = new Map<string, Statement<unknown[], RawEventRow>>();
   private readonly notifier: ChangeNotifier;
-  private readonly counters = { transactions: 0, appends: 0, pagesRead: 0 };
+  private readonly counters = { transactions: 0, appends: 0, pagesRead: 0, pagesReadAhead: 0 };
+  /** Reads the next pages of forward `$all` scans on another thread; undefined when `readAhead` is off. */
+  private readonly pageReader: PageReader | undefined;
+  /** Pages being read ahead, by the query that will ask for them (SQL and bound values). */
+  private readonly readingAhead = new Map<string, Promise<RawRow[] | Error>>();
   private readonly maxAppendSize: number;
   private readonly pageSize: number;
   private readonly maxBatchSize: number;
@@ -265,6 +287,8 @@ export class SqliteEventStore implements EventStore {
     this.pageSize = options.subscriptionPageSize ?? 500;
     this.maxBatchSize = options.maxBatchSize ?? 1000;
     this.upcast = options.upcast ?? NO_UPCASTING;
+    this.pageReader =
+      options.readAhead === false ? undefined : new PageReader(db.name, options.busyTimeoutMs ?? 5000);
     this.sql = {
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),
@@ -377,20 +401,81 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
+  /**
+   * A forward read of a full page of at least READ_AHEAD_MIN_PAGE events has the next page read on the reader
+   * thread, and the next call for exactly that page (same filter, same size, from just after this one) takes it.
+   * Only a full page read ahead is handed out: committed events never change and later ones only ever get higher
+   * positions, so it is what a read now would return. A page that came back short is read again here, since events
+   * may have been appended since; so is a page whose read ahead failed.
+   */
   readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    return this.read('$all read', () => {
+    let query: { readonly sql: string; readonly args: unknown[]; readonly aheadable: boolean };
+    try {
+      if (this.closing) throw this.closedError();
       const forwards = (options.direction ?? 'forwards') === 'forwards';
       const limit = toLimit(options.maxCount);
       assertValidFilter(options.filter);
       const from = options.fromPosition ?? (forwards ? START : END);
       const bound = from === START ? 0 : from === END ? Number.MAX_SAFE_INTEGER : parsePosition(from);
       const { sql, params } = filterClause(options.filter);
-      const statement = this.readStatement(
-        `SELECT ${COLUMNS} FROM events WHERE position ${forwards ? '>=' : '<='} ?${sql} ` +
+      query = {
+        sql:
+          `SELECT ${COLUMNS} FROM events WHERE position ${forwards ? '>=' : '<='} ?${sql} ` +
           `ORDER BY position ${forwards ? 'ASC' : 'DESC'} LIMIT ?`,
-      );
-      return this.rawToEvents(statement.all(bound, ...params, limit), options.asStored);
-    });
+        args: [bound, ...params, limit],
+        aheadable: forwards && limit >= READ_AHEAD_MIN_PAGE && this.pageReader !== undefined,
+      };
+    } catch (error) {
+      return Promise.reject(toStoreError(error, '$all read'));
+    }
+    const ahead = query.aheadable ? this.takeReadAhead(query.sql, query.args) : undefined;
+    if (ahead === undefined) return this.read('$all read', () => this.readAllHere(query, options));
+    return ahead.then((rows) =>
+      this.read('$all read', () => {
+        const limit = query.args[query.args.length - 1] as number;
+        if (rows instanceof Error || rows.length < limit) return this.readAllHere(query, options);
+        this.counters.pagesReadAhead += 1;
+        this.readAheadAfter(query.sql, query.args, rows);
+        return this.rawToEvents(rows as RawEventRow[], options.asStored);
+      }),
+    );
+  }
+
+  private readAllHere(
+    query: { readonly sql: string; readonly args: unknown[]; readonly aheadable: boolean },
+    options: ReadAllOptions,
+  ): RecordedEvent[] {
+    const rows = this.readStatement(query.sql).all(...query.args);
+    if (query.aheadable) this.readAheadAfter(query.sql, query.args, rows);
+    return this.rawToEvents(rows, options.asStored);
+  }
+
+  /** The page read ahead for this query, if there is one and the reader thread is up (not waiting for it to start). */
+  private takeReadAhead(sql: string, args: readonly unknown[]): Promise<RawRow[] | Error> | undefined {
+    const key = readAheadKey(sql, args);
+    const ahead = this.readingAhead.get(key);
+    if (ahead === undefined) return undefined;
+    this.readingAhead.delete(key);
+    return this.pageReader?.ready === true ? ahead : undefined;
+  }
+
+  /** After a full forward page, starts reading the page that follows it. */
+  private readAheadAfter(sql: string, args: readonly unknown[], rows: readonly RawRow[]): void {
+    const limit = args[args.length - 1] as number;
+    const last = rows[rows.length - 1];
+    if (this.pageReader === undefined || this.pageReader.failed || rows.length < limit || last === undefined)
+      return;
+    const next = [(last[0] as number) + 1, ...args.slice(1)];
+    const key = readAheadKey(sql, next);
+    if (this.readingAhead.has(key)) return;
+    if (this.readingAhead.size >= READ_AHEAD_SLOTS) {
+      const oldest = this.readingAhead.keys().next().value;
+      if (oldest !== undefined) this.readingAhead.delete(oldest);
+    }
+    this.readingAhead.set(
+      key,
+      this.pageReader.read(sql, next).catch((error: unknown) => toStoreError(error, '$all read ahead')),
+    );
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): StoreSubscription {
@@ -434,8 +519,10 @@ export class SqliteEventStore implements EventStore {
     while (this.queue.length > 0) this.flushBatch();
     for (const subscription of [...this.subscriptions]) void subscription.close();
     this.notifier.close();
+    this.readingAhead.clear();
+    const reader = this.pageReader?.close() ?? Promise.resolve();
     this.db.close();
-    return Promise.resolve();
+    return reader;
   }
 
   private closedError(): StoreUnavailableError {
