@@ -377,12 +377,15 @@ describe('audit trail projection: evolve', () => {
     expect(auditTrailProjection.counters?.(log.events[1]!)).toEqual([]);
   });
 
-  it('indexes every entry by sequence, actor, subject, type and the service it concerns', () => {
+  it('numbers every entry 1, 2, 3… and indexes it by actor, subject, type and the service it concerns', () => {
     const log = new EventLog();
     log.recordAll(EVERY_TYPE);
     const model = trailOf(log);
     const seqsOf = (index: string): number[] => model.members(index).map(Number);
-    expect(seqsOf('all')).toEqual(EVERY_TYPE.map((_, i) => i + 1));
+    expect(entries(model).map((e) => e.seq)).toEqual(EVERY_TYPE.map((_, i) => i + 1));
+    expect(model.counters.get('seq')).toBe(EVERY_TYPE.length);
+    // The unfiltered trail is read by number: no index lists every entry.
+    expect(model.indexOf('all')).toBeUndefined();
     expect(seqsOf(`subject:application:${APP}`)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 15, 19]);
     expect(seqsOf('subject:meeting:M1')).toEqual([14, 17]);
     expect(seqsOf('subject:registry:ISMAP')).toEqual([16]);
