@@ -47,9 +47,14 @@ const SUITES: Readonly<Record<string, () => Promise<Section>>> = {
       table: formatProjectionsBenchmark(projections),
       targets: [
         [
-          'rebuild into memory ≥ 100,000 events/s',
+          'rebuild into memory ≥ 100,000 events/s (median of the passes after the first)',
           projections.memoryEventsPerSecond >= 100_000,
           `${projections.memoryEventsPerSecond}`,
+        ],
+        [
+          'rebuild into memory ≥ 100,000 events/s, first pass of the process (code not yet compiled)',
+          projections.memoryFirstPassEventsPerSecond >= 100_000,
+          `${projections.memoryFirstPassEventsPerSecond}`,
         ],
         [
           'rebuild into Redis ≥ 30,000 events/s',
