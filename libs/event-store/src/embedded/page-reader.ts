@@ -27,7 +27,7 @@ parentPort.on('message', (request) => {
     parentPort.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) });
   }
 });
-Atomics.store(workerData.ready, 0, 1);
+Atomics.store(workerData.opened, 0, 1);
 `;
 
 interface Reply {
@@ -50,7 +50,7 @@ export class PageReader {
   private worker: Worker | undefined;
   private failure: Error | undefined;
   /** Set to 1 by the thread once the file is open: readable at once, with no message to wait for. */
-  private readonly started = new Int32Array(new SharedArrayBuffer(4));
+  private readonly opened = new Int32Array(new SharedArrayBuffer(4));
   private nextId = 1;
   private readonly waiting = new Map<number, Waiting>();
 
@@ -59,9 +59,9 @@ export class PageReader {
     private readonly busyTimeoutMs: number,
   ) {}
 
-  /** Whether the thread has started and answered: until then, waiting for it costs more than reading here. */
+  /** Whether the thread has opened the file: until then, waiting for it costs more than reading here. */
   get ready(): boolean {
-    return Atomics.load(this.started, 0) === 1 && this.failure === undefined;
+    return Atomics.load(this.opened, 0) === 1 && this.failure === undefined;
   }
 
   get failed(): boolean {
@@ -95,7 +95,7 @@ export class PageReader {
         file: this.file,
         sqliteModule: require.resolve('better-sqlite3'),
         busyTimeoutMs: this.busyTimeoutMs,
-        ready: this.started,
+        opened: this.opened,
       },
     });
     worker.unref();

@@ -406,7 +406,8 @@ export class SqliteEventStore implements EventStore {
    * thread, and the next call for exactly that page (same filter, same size, from just after this one) takes it.
    * Only a full page read ahead is handed out: committed events never change and later ones only ever get higher
    * positions, so it is what a read now would return. A page that came back short is read again here, since events
-   * may have been appended since; so is a page whose read ahead failed.
+   * may have been appended since; so is a page whose read ahead failed, or one asked for before the thread had
+   * opened the file (reading it here is then quicker than waiting).
    */
   readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     let query: { readonly sql: string; readonly args: unknown[]; readonly aheadable: boolean };
