@@ -47,6 +47,7 @@ import {
   prepareEvents,
 } from './validation';
 import type { PreparedEvent } from './validation';
+import { typeName } from '../type-names';
 import { PageReader } from './page-reader';
 import type { RawRow } from './page-reader';
 
@@ -129,23 +130,6 @@ const NO_LIMIT = -1;
 
 /** A row of COLUMNS as a `raw` statement returns it: no object with named properties per row. */
 type RawEventRow = readonly [number, string, string, number, string, string, string];
-
-/**
- * Event type names, one string each. A page read from SQLite brings every row's type as a fresh copy; handing out
- * the one kept here means a reader comparing types (every projection does, per event) compares the same string, and
- * a reader keeping the type (the audit trail keeps every event's) keeps no copies. Bounded: a log with more names
- * than this starts over.
- */
-const TYPE_NAMES_KEPT = 1024;
-const typeNames = new Map<string, string>();
-
-function typeName(type: string): string {
-  const kept = typeNames.get(type);
-  if (kept !== undefined) return kept;
-  if (typeNames.size >= TYPE_NAMES_KEPT) typeNames.clear();
-  typeNames.set(type, type);
-  return type;
-}
 
 function readAheadKey(sql: string, args: readonly unknown[]): string {
   return `${sql}\u0000${JSON.stringify(args)}`;

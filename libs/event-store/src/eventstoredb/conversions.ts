@@ -1,5 +1,6 @@
 import type { AllStreamResolvedEvent, ResolvedEvent } from '@eventstore/db-client';
 import type { EventData, EventFilter, EventMetadata, RecordedEvent } from '../event-store.port';
+import { typeName } from '../type-names';
 
 /** The port counts revisions with numbers; EventStoreDB's are unsigned 64-bit. */
 export function revisionToNumber(revision: bigint): number {
@@ -62,7 +63,7 @@ export function toRecordedEvent(event: ClientRecorded): RecordedEvent {
   }
   return {
     id: event.id,
-    type: event.type,
+    type: typeName(event.type),
     data: event.data as EventData,
     metadata: event.metadata as unknown as EventMetadata,
     streamName: event.streamId,

@@ -69,7 +69,7 @@ function remembered(name: (key: string) => string, limit = 4096): (key: string) 
 const actorIndexOf = remembered(actorIndex);
 const typeIndexOf = remembered(typeIndex);
 const serviceIndexOf = remembered(serviceIndex);
-/** One string per event type and service id: an entry keeps the shared one, not the copy its event was read into. */
+/** One string per service id: an entry keeps the shared one, not the copy its event's data was parsed into. */
 const sharedText = remembered((value) => value);
 
 /*
@@ -198,7 +198,8 @@ export const auditTrailProjection: Projection = {
     const serviceId = service === null ? null : sharedText(service);
     const seq = tx.increment(TRAIL_SEQ);
     const actor = trailActor(event.metadata.actor);
-    const type = sharedText(event.type);
+    // The stores hand out one string per event type already.
+    const { type } = event;
     const entry: TrailEntry = {
       seq,
       position: event.position,
