@@ -47,12 +47,12 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'LEASE', 0} end
 if ARGV[2] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[2] then return {'GENERATION', 0} end
 if (redis.call('GET', KEYS[3]) or '') ~= ARGV[3] then return {'CHECKPOINT', 0} end
 local CHUNK = 4000
-local function each_chunk(command, key, first, count)
+local function each_chunk(command, key, values, first, count)
   local s = first
   local last = first + count - 1
   while s <= last do
     local e = math.min(s + CHUNK - 1, last)
-    redis.call(command, key, unpack(ARGV, s, e))
+    redis.call(command, key, unpack(values, s, e))
     s = e + 1
   end
 end
@@ -71,18 +71,9 @@ local function split_packed(packed)
     start = nul + 1
   end
 end
-local function each_chunk_of(command, key, values)
-  local s = 1
-  local last = #values
-  while s <= last do
-    local e = math.min(s + CHUNK - 1, last)
-    redis.call(command, key, unpack(values, s, e))
-    s = e + 1
-  end
-end
 local i = 6
 local pushes = tonumber(ARGV[i])
-if pushes > 0 then each_chunk('RPUSH', KEYS[4], i + 1, pushes) end
+if pushes > 0 then each_chunk('RPUSH', KEYS[4], ARGV, i + 1, pushes) end
 i = i + 1 + pushes
 local removes = tonumber(ARGV[i])
 for r = 1, removes do redis.call('LREM', KEYS[4], 1, ARGV[i + r]) end
@@ -91,15 +82,16 @@ for k = 7, #KEYS do
   local kind = ARGV[i]
   local zset = kind == 'z' or kind == 'Z'
   if kind == 'Z' or kind == 'H' then
-    each_chunk_of(zset and 'ZADD' or 'HSET', KEYS[k], split_packed(ARGV[i + 1]))
+    local values = split_packed(ARGV[i + 1])
+    each_chunk(zset and 'ZADD' or 'HSET', KEYS[k], values, 1, #values)
     i = i + 2
   else
     local sets = tonumber(ARGV[i + 1])
-    if sets > 0 then each_chunk(zset and 'ZADD' or 'HSET', KEYS[k], i + 2, sets * 2) end
+    if sets > 0 then each_chunk(zset and 'ZADD' or 'HSET', KEYS[k], ARGV, i + 2, sets * 2) end
     i = i + 2 + sets * 2
   end
   local dels = tonumber(ARGV[i])
-  if dels > 0 then each_chunk(zset and 'ZREM' or 'HDEL', KEYS[k], i + 1, dels) end
+  if dels > 0 then each_chunk(zset and 'ZREM' or 'HDEL', KEYS[k], ARGV, i + 1, dels) end
   i = i + 1 + dels
 end
 if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end
