@@ -53,8 +53,8 @@ export const serviceIndex = (serviceId: string): string => `service:${serviceId}
  * An index name per value, built once: evolve files every event under four or five indexes, and a name built per
  * event is a fresh string the read model must flatten and hash again. Bounded, so a long life stays small.
  */
-function remembered(name: (key: string) => string, limit = 4096): (key: string) => string {
-  const names = new Map<string, string>();
+function remembered<T = string>(name: (key: string) => T, limit = 4096): (key: string) => T {
+  const names = new Map<string, T>();
   return (key) => {
     let value = names.get(key);
     if (value === undefined) {
@@ -84,19 +84,10 @@ interface StreamFacts {
   readonly subjectIndex: string;
 }
 
-const STREAMS_REMEMBERED = 16_384;
-const streams = new Map<string, StreamFacts>();
-
-function streamFacts(streamName: string): StreamFacts {
-  let facts = streams.get(streamName);
-  if (facts === undefined) {
-    if (streams.size >= STREAMS_REMEMBERED) streams.clear();
-    const subject = Object.freeze(subjectOf(streamName));
-    facts = { streamName, subject, subjectIndex: subjectIndex(subject) };
-    streams.set(streamName, facts);
-  }
-  return facts;
-}
+const streamFacts = remembered<StreamFacts>((streamName) => {
+  const subject = Object.freeze(subjectOf(streamName));
+  return { streamName, subject, subjectIndex: subjectIndex(subject) };
+}, 16_384);
 
 type TrailActor = TrailEntry['actor'];
 const ACTORS_REMEMBERED = 4096;
