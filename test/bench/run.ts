@@ -2,6 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatHttpBenchmark, runHttpBenchmark } from './http.bench';
+import { REFERENCE_ROUNDS, formatMachineReference, measureMachineReference } from './machine-reference';
+import type { MachineReference } from './machine-reference';
 import { formatProjectionsBenchmark, runProjectionsBenchmark } from './projections.bench';
 import { formatReadBenchmark, runReadBenchmark } from './read.bench';
 import { formatStoreBenchmark, runStoreBenchmark } from './store.bench';
@@ -94,14 +96,26 @@ const SUITES: Readonly<Record<string, () => Promise<Section>>> = {
 async function main(names: readonly string[]): Promise<void> {
   const chosen = names.length === 0 ? Object.keys(SUITES) : names;
   const sections: Section[] = [];
+  const references: [when: string, reference: MachineReference][] = [];
+  const reference = (when: string): void => {
+    const measured = measureMachineReference();
+    references.push([when, measured]);
+    console.log(`machine reference ${when}: ${formatMachineReference(measured)}`);
+  };
   for (const name of chosen) {
     const suite = SUITES[name];
     if (suite === undefined)
       throw new Error(`unknown benchmark suite ${name}; known: ${Object.keys(SUITES).join(', ')}`);
+    reference(`before ${name}`);
     const section = await suite();
     console.log(`\n## ${section.title}\n\n${section.table}`);
     sections.push(section);
   }
+  reference('at the end');
+  const referenceLine =
+    `Machine reference (JSON parse and stringify of one stored event on one thread, best of ${REFERENCE_ROUNDS} rounds; lower is ` +
+    `faster, see test/bench/machine-reference.ts): ${references.map(([when, r]) => `${when} ${formatMachineReference(r)}`).join(', ')}.`;
+  console.log(`\n${referenceLine}`);
   const targets = sections.flatMap((s) => s.targets);
   const summary = [
     '| target | met | measured |',
@@ -116,6 +130,8 @@ async function main(names: readonly string[]): Promise<void> {
     `Written by \`npm run bench\` on ${new Date().toISOString()}: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}.`,
     'Embedded store with `synchronous=FULL` (every acknowledged append is fsynced). The HTTP load generator shares the',
     'same cores as the server it measures.',
+    '',
+    referenceLine,
     '',
     ...sections.flatMap((s) => [`## ${s.title}`, '', s.table, '']),
     '## Targets (2 cores)',
