@@ -136,7 +136,11 @@ describe('the public list over HTTP: content coding, ETag, If-None-Match', () =>
       const response = await get(path);
       expect(response.status).toBe(400);
       expect(response.headers['content-type']).toContain('application/problem+json');
-      expect((JSON.parse(response.body.toString('utf8')) as { code: string }).code).toBe('REQUEST.INVALID');
+      // The detail names the query, where the mistake is, not the body this GET does not have.
+      expect(JSON.parse(response.body.toString('utf8'))).toMatchObject({
+        code: 'REQUEST.INVALID',
+        detail: 'The query is not valid',
+      });
     }
   });
 });

@@ -241,6 +241,7 @@ describe('POST /providers over HTTP (embedded store, real Redis)', () => {
         body: { corporateNumber: '123', secret: 'do-not-echo' },
       });
       expect(response.status).toBe(400);
+      expect(response.json['detail']).toBe('The request body is not valid');
       const fields = (response.json['errors'] as Array<{ field: string }>).map((e) => e.field).sort();
       expect(fields).toEqual(['corporateNumber', 'name', 'secret']);
       expect(response.text).not.toContain('do-not-echo');

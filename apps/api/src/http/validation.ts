@@ -29,18 +29,36 @@ function inheritedNames(value: unknown, path: string, found: FieldError[], depth
   }
 }
 
+/** Field errors found by class-validator, before it is known which part of the request they are about. */
+class InvalidFields extends Error {
+  constructor(readonly errors: readonly FieldError[]) {
+    super('invalid fields');
+  }
+}
+
+/** The problem names the part of the request at fault: a client fixing its query string is not sent to its body. */
+function invalid(part: ArgumentMetadata['type'], errors: readonly FieldError[]): ProblemException {
+  const detail =
+    part === 'query'
+      ? 'The query is not valid'
+      : part === 'param'
+        ? 'The path is not valid'
+        : 'The request body is not valid';
+  return new ProblemException(problem(400, 'REQUEST.INVALID', detail, { errors }));
+}
+
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' || metadata.type === 'query') {
       const found: FieldError[] = [];
       inheritedNames(value, '', found);
-      if (found.length > 0) {
-        throw new ProblemException(
-          problem(400, 'REQUEST.INVALID', 'The request body is not valid', { errors: found }),
-        );
-      }
+      if (found.length > 0) throw invalid(metadata.type, found);
     }
-    return super.transform(value, metadata);
+    try {
+      return await super.transform(value, metadata);
+    } catch (error) {
+      throw error instanceof InvalidFields ? invalid(metadata.type, error.errors) : error;
+    }
   }
 }
 
@@ -52,9 +70,6 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     transform: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) =>
-      new ProblemException(
-        problem(400, 'REQUEST.INVALID', 'The request body is not valid', { errors: flatten(errors) }),
-      ),
+    exceptionFactory: (errors) => new InvalidFields(flatten(errors)),
   });
 }
