@@ -153,6 +153,12 @@ describe('POST /providers over HTTP (embedded store, real Redis)', () => {
         'REQUEST.INVALID',
       ],
       [
+        'a field named prototype (which the framework would drop without a word)',
+        () => ({ body: { name: 'X', corporateNumber: corporateNumber(uniqueBase()), prototype: '' } }),
+        400,
+        'REQUEST.INVALID',
+      ],
+      [
         'a field named like an inherited property (valueOf)',
         () => ({ body: { name: 'X', corporateNumber: corporateNumber(uniqueBase()), valueOf: [1] } }),
         400,

@@ -16,9 +16,11 @@ function flatten(errors: readonly ValidationError[], parent = ''): FieldError[] 
 
 /**
  * Names every object inherits (`valueOf`, `constructor`, `toString`…). class-transformer's instances answer to them,
- * so the whitelist would let a body field of that name through unnoticed: refuse them outright, at any depth.
+ * so the whitelist would let a body field of that name through unnoticed: refuse them outright, at any depth. Also
+ * `prototype`, which Nest's ValidationPipe deletes before validating (with `__proto__` and `constructor`): a field
+ * of that name would be dropped without a word instead of refused like any other field the request does not have.
  */
-const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+const INHERITED = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
 
 function inheritedNames(value: unknown, path: string, found: FieldError[], depth = 0): void {
   if (value === null || typeof value !== 'object' || depth > 32) return;
