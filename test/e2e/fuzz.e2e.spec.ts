@@ -13,6 +13,7 @@ import { loadConfig, type AppConfig } from '@ismap/config';
 import { corporateNumberCheckDigit } from '@ismap/domain';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@ismap/event-store';
 import { createApiApplication } from '../../apps/api/src/bootstrap';
+import { nastyString, percentEncode } from '../support/fuzz-values';
 
 /**
  * Property-based fuzzing of every command route (issue 5 item 7). The routes come from the running Nest router,
@@ -68,10 +69,6 @@ interface FuzzCase {
   readonly headers: Record<string, string>;
   readonly body: { readonly kind: string; readonly contentType?: string; readonly payload?: string };
 }
-
-/** Every byte of the UTF-8 form, %-encoded: lone surrogates included (they become U+FFFD). */
-const percentEncode = (text: string): string =>
-  [...Buffer.from(text, 'utf8')].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
 
 const corporateNumber = (): string => {
   const base12 = String(Math.floor(Math.random() * 1e12)).padStart(12, '0');
@@ -283,28 +280,6 @@ describe('fuzzing every command route (fast-check, in-process inject)', () => {
   const anyJson = fc.jsonValue({ maxDepth: 3 });
   const withoutPrototypeKeys = (value: Json): boolean =>
     !/"(__proto__|constructor|prototype)"/.test(json(value));
-  const nastyString = fc.oneof(
-    fc.string({ unit: 'binary', maxLength: 40 }),
-    fc.constantFrom(
-      '',
-      ' ',
-      '\r\n',
-      '\u0000',
-      '../../etc/passwd',
-      '%00',
-      '${jndi:ldap://x}',
-      "' OR 1=1 --",
-      '<script>alert(1)</script>',
-      '__proto__',
-      'constructor',
-      '9'.repeat(400),
-      '\u202e\u2028\ud800',
-      'NaN',
-      '-0',
-      '1e309',
-      'null',
-    ),
-  );
 
   /** Authorization that cannot pass for this route: none, malformed, forged, expired, or another role. */
   function badAuth(route: FuzzedRoute): fc.Arbitrary<FuzzCase['auth']> {
