@@ -332,6 +332,39 @@ describe('fuzzing every read route (fast-check, in-process inject)', () => {
     }
   }, 300_000);
 
+  it('refuses a query string on a route that takes none, naming each parameter, and appends nothing', async () => {
+    const secretariat = { authorization: `Bearer ${tokens.get('secretariat') ?? ''}` };
+    const csp = { authorization: `Bearer ${tokens.get('csp') ?? ''}` };
+    expect((await app.inject({ method: 'GET', url: '/webhooks', headers: csp })).statusCode).toBe(200);
+    // Not the whole list answered as if a page had been asked for and heard.
+    const paged = await app.inject({ method: 'GET', url: '/webhooks?limit=5&x', headers: csp });
+    expect(paged.statusCode).toBe(400);
+    expect(paged.headers['content-type']).toContain('application/problem+json');
+    expect(JSON.parse(paged.body)).toMatchObject({
+      code: 'REQUEST.INVALID',
+      detail: 'The query is not valid',
+      errors: [
+        { field: 'limit', messages: ['limit is not a parameter of this route'] },
+        { field: 'x', messages: ['x is not a parameter of this route'] },
+      ],
+    });
+    const before = await store.readAll({ direction: 'backwards', maxCount: 1 });
+    const command = await app.inject({
+      method: 'POST',
+      url: '/providers?dryRun=true',
+      headers: { ...secretariat, 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'Dry Run KK', corporateNumber: corporateNumber() }),
+    });
+    expect(command.statusCode).toBe(400);
+    expect(JSON.parse(command.body)).toMatchObject({ errors: [{ field: 'dryRun' }] });
+    expect(await store.readAll({ direction: 'backwards', maxCount: 1 })).toEqual(before);
+    // Who may not see the route still hears 401/403 first; routes with query parameters still take theirs.
+    expect((await app.inject({ method: 'GET', url: '/webhooks?limit=5' })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/lists/ismap?asOf=2021-03-12' })).statusCode).toBe(200);
+    // The health probes take whatever a load balancer adds.
+    expect((await app.inject({ method: 'GET', url: '/health/live?probe=lb-7' })).statusCode).toBe(200);
+  });
+
   it('appended nothing: reads do not write the log', async () => {
     expect((await store.readAll({ direction: 'backwards', maxCount: 1 }))[0]?.position).toBe(headBefore);
   });

@@ -1,6 +1,6 @@
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -20,6 +20,7 @@ import { registerCors } from './http/security/cors';
 import { registerRateLimit, RedisRateLimiter } from './http/security/rate-limit';
 import { applySecurityHeaders, registerSecurityHeaders } from './http/security/security-headers';
 import { createValidationPipe } from './http/validation';
+import { QueryParametersInterceptor } from './http/query-parameters';
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
 
@@ -118,6 +119,7 @@ export async function createApiApplication(
   );
   app.get(AccessAuditService).register(fastify);
   registerTransportErrorCodes(fastify);
+  app.useGlobalInterceptors(new QueryParametersInterceptor(app.get(Reflector)));
   app.useGlobalPipes(createValidationPipe());
   setUpOpenApi(app);
   await app.init();

@@ -1,0 +1,57 @@
+import { Injectable, SetMetadata } from '@nestjs/common';
+import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import type { Observable } from 'rxjs';
+import type { FieldError } from './problem';
+import { problem, ProblemException } from './problem';
+
+const ANY_QUERY = 'ismap:any-query';
+
+/** The route takes any query string and ignores it (the health probes: a load balancer may add its own). */
+export const AnyQuery = (): MethodDecorator & ClassDecorator => SetMetadata(ANY_QUERY, true);
+
+/** Names listed in the problem at most; a query of a thousand names gets the first ones. */
+const MAX_NAMED = 20;
+
+/**
+ * A route that declares no `@Query()` takes no query string. `GET /services/:id?asOf=2021-01-01` is refused with
+ * 400 naming `asOf`, instead of answering today's service as if the date had been heard; `POST /providers?dryRun=1`
+ * is refused rather than recorded. Routes with a query DTO are checked field by field by the validation pipe, which
+ * refuses names the DTO lacks; this covers the routes that have none. Runs after the access guard (401/403 first)
+ * and before any route interceptor, so a refused request claims no idempotency key.
+ */
+@Injectable()
+export class QueryParametersInterceptor implements NestInterceptor {
+  private readonly takesQuery = new WeakMap<object, boolean>();
+
+  constructor(private readonly reflector: Reflector) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const names = Object.keys(context.switchToHttp().getRequest<FastifyRequest>().query ?? {});
+    if (names.length > 0 && !this.routeTakesQuery(context)) {
+      const errors: FieldError[] = names
+        .slice(0, MAX_NAMED)
+        .map((name) => ({ field: name, messages: [`${name} is not a parameter of this route`] }));
+      throw new ProblemException(problem(400, 'REQUEST.INVALID', 'The query is not valid', { errors }));
+    }
+    return next.handle();
+  }
+
+  private routeTakesQuery(context: ExecutionContext): boolean {
+    const handler = context.getHandler();
+    let takes = this.takesQuery.get(handler);
+    if (takes === undefined) {
+      const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), handler.name) ??
+        {}) as Record<string, unknown>;
+      takes =
+        this.reflector.getAllAndOverride<boolean>(ANY_QUERY, [handler, context.getClass()]) === true ||
+        Object.keys(args).some((key) => key.split(':')[0] === String(RouteParamtypes.QUERY));
+      this.takesQuery.set(handler, takes);
+    }
+    return takes;
+  }
+}
