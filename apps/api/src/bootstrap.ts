@@ -20,7 +20,7 @@ import { registerCors } from './http/security/cors';
 import { registerRateLimit, RedisRateLimiter } from './http/security/rate-limit';
 import { applySecurityHeaders, registerSecurityHeaders } from './http/security/security-headers';
 import { createValidationPipe } from './http/validation';
-import { QueryParametersInterceptor } from './http/query-parameters';
+import { QueryParametersGuard } from './http/query-parameters';
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
 
@@ -119,7 +119,9 @@ export async function createApiApplication(
   );
   app.get(AccessAuditService).register(fastify);
   registerTransportErrorCodes(fastify);
-  app.useGlobalInterceptors(new QueryParametersInterceptor(app.get(Reflector)));
+  // After the access guard (an APP_GUARD, registered when the app was created): who may not call the route hears
+  // 401/403 before any word about its query.
+  app.useGlobalGuards(new QueryParametersGuard(app.get(Reflector)));
   app.useGlobalPipes(createValidationPipe());
   setUpOpenApi(app);
   await app.init();
