@@ -10,13 +10,14 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { issueDevToken, ROUTE_POLICIES } from '@ismap/auth';
 import { loadConfig, type AppConfig } from '@ismap/config';
-import { applicationStreamName, corporateNumberCheckDigit, serviceStreamName } from '@ismap/domain';
+import { applicationStreamName, serviceStreamName } from '@ismap/domain';
 import { EVENT_STORE, type EventStore } from '@ismap/event-store';
 import { createApiApplication } from '../../apps/api/src/bootstrap';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { waitForCondition } from '../support/http';
 import type { MatrixActor, MatrixFixtures, MatrixRow } from './authorization-matrix.table';
 import { AUTHORIZATION_MATRIX, MATRIX_ACTORS } from './authorization-matrix.table';
+import { randomCorporateNumber } from '../support/corporate-number';
 
 /**
  * Issue 5, "Must show": every route the running router registers has a row in the matrix and a policy, and each
@@ -49,11 +50,6 @@ interface Answer {
   readonly json: Record<string, unknown>;
   readonly headers: Record<string, unknown>;
 }
-
-const corporateNumber = (): string => {
-  const base12 = String(Math.floor(Math.random() * 1e12)).padStart(12, '0');
-  return `${corporateNumberCheckDigit(base12)}${base12}`;
-};
 
 /** The probe no command route accepts: only an actor who passed the guard reaches validation (400). */
 const PROBE = { matrixProbe: true };
@@ -176,7 +172,7 @@ describe('authorization matrix: every route × every actor (HTTP, embedded store
       await command(
         '/providers',
         'secretariat',
-        { name: 'Provider A KK', corporateNumber: corporateNumber() },
+        { name: 'Provider A KK', corporateNumber: randomCorporateNumber() },
         201,
       ),
       'providerId',
@@ -185,7 +181,7 @@ describe('authorization matrix: every route × every actor (HTTP, embedded store
       await command(
         '/providers',
         'secretariat',
-        { name: 'Provider B KK', corporateNumber: corporateNumber() },
+        { name: 'Provider B KK', corporateNumber: randomCorporateNumber() },
         201,
       ),
       'providerId',
@@ -197,7 +193,7 @@ describe('authorization matrix: every route × every actor (HTTP, embedded store
           'secretariat',
           {
             name,
-            corporateNumber: corporateNumber(),
+            corporateNumber: randomCorporateNumber(),
             organisationType: 'AUDIT_CORPORATION',
             occurredOn: '2023-01-10',
           },

@@ -8,7 +8,6 @@ import pino from 'pino';
 import { ReactionRunner } from '@ismap/application';
 import { issueDevToken } from '@ismap/auth';
 import { loadConfig, type AppConfig } from '@ismap/config';
-import { corporateNumberCheckDigit } from '@ismap/domain';
 import {
   comparePositions,
   EVENT_STORE,
@@ -20,6 +19,7 @@ import { createApiApplication } from '../../apps/api/src/bootstrap';
 import { ReactionsService } from '../../apps/worker/src/reactions.service';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { waitForCondition } from '../support/http';
+import { randomCorporateNumber } from '../support/corporate-number';
 
 /**
  * Four eyes on heavy rulings over HTTP: a REVOKE or AUDIT_BODY_DELIST recorded by one secretariat user changes
@@ -33,11 +33,6 @@ interface Answer {
   readonly json: Record<string, unknown>;
   readonly headers: Record<string, unknown>;
 }
-
-const corporateNumber = (): string => {
-  const base12 = String(Math.floor(Math.random() * 1e12)).padStart(12, '0');
-  return `${corporateNumberCheckDigit(base12)}${base12}`;
-};
 
 describe('four eyes on REVOKE and AUDIT_BODY_DELIST (HTTP, embedded store, real Redis, worker running)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ismap-four-eyes-'));
@@ -120,7 +115,7 @@ describe('four eyes on REVOKE and AUDIT_BODY_DELIST (HTTP, embedded store, real 
   async function applyAsAuditBody(): Promise<string> {
     const answer = await call('POST', '/audit-bodies', tanaka, {
       name: `監査法人 ${randomUUID().slice(0, 8)}`,
-      corporateNumber: corporateNumber(),
+      corporateNumber: randomCorporateNumber(),
       organisationType: 'AUDIT_CORPORATION',
       occurredOn: '2023-01-10',
     });
@@ -170,7 +165,10 @@ describe('four eyes on REVOKE and AUDIT_BODY_DELIST (HTTP, embedded store, real 
     yamada = await token('secretariat', 'yamada@nisc');
     ipa = await token('ipa-reviewer', 'suzuki@ipa');
     const provider = expectStatus(
-      await call('POST', '/providers', tanaka, { name: 'Four Eyes KK', corporateNumber: corporateNumber() }),
+      await call('POST', '/providers', tanaka, {
+        name: 'Four Eyes KK',
+        corporateNumber: randomCorporateNumber(),
+      }),
       201,
     );
     csp = await token('csp', 'sato@provider', idOf(provider, 'providerId'));

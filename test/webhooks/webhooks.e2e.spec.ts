@@ -10,7 +10,6 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { issueDevToken } from '@ismap/auth';
 import { loadConfig, type AppConfig } from '@ismap/config';
-import { corporateNumberCheckDigit } from '@ismap/domain';
 import { EVENT_STORE, type EventStore } from '@ismap/event-store';
 import {
   bullConnection,
@@ -25,6 +24,7 @@ import {
 import { createApiApplication } from '../../apps/api/src/bootstrap';
 import { WebhooksService } from '../../apps/worker/src/webhooks/webhooks.service';
 import { freePort, http, waitForCondition } from '../support/http';
+import { randomCorporateNumber } from '../support/corporate-number';
 
 interface Received {
   readonly path: string;
@@ -65,11 +65,6 @@ function startReceiver(port: number): Promise<{ server: Server; received: Receiv
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({ server, received })));
 }
 
-function corporateNumber(): string {
-  const base12 = String(Math.floor(Math.random() * 1e12)).padStart(12, '0');
-  return `${corporateNumberCheckDigit(base12)}${base12}`;
-}
-
 @Module({ providers: [WebhooksService] })
 class WebhookWorkerTestModule {}
 
@@ -94,7 +89,7 @@ describe('webhooks over HTTP: registration, signed delivery, retries, dead lette
 
   /** A provider org that has an endpoint at `path`; registering the provider afterwards is the event it hears of. */
   async function providerWithEndpoint(path: string) {
-    const number = corporateNumber();
+    const number = randomCorporateNumber();
     const providerId = `P${number}`;
     const csp = await token('csp', providerId);
     const registered = await http(baseUrl, 'POST', '/webhooks', {
@@ -273,7 +268,7 @@ describe('webhooks over HTTP: registration, signed delivery, retries, dead lette
 
   it("another organisation's endpoint is a 404, whatever role asks", async () => {
     const own = await providerWithEndpoint(`/ok-${randomUUID()}`);
-    const other = await token('csp', `P${corporateNumber()}`);
+    const other = await token('csp', `P${randomCorporateNumber()}`);
     const sameIdOtherKind = await token('audit-body', own.providerId);
     for (const bearer of [other, sameIdOtherKind]) {
       const response = await http(baseUrl, 'GET', `/webhooks/${own.webhookId}/deliveries`, { token: bearer });
@@ -294,7 +289,7 @@ describe('webhooks over HTTP: registration, signed delivery, retries, dead lette
   });
 
   it('refuses a body naming an organisation or actor, a bad URL and unknown event types: 400, nothing appended', async () => {
-    const csp = await token('csp', `P${corporateNumber()}`);
+    const csp = await token('csp', `P${randomCorporateNumber()}`);
     const before = await store.readAll({ filter: { streamNamePrefixes: ['webhook-'] } });
     const cases: Array<[unknown, string]> = [
       [{ url: `${receiverUrl}/ok`, org: 'P0000000000000' }, 'REQUEST.INVALID'],
@@ -316,7 +311,7 @@ describe('webhooks over HTTP: registration, signed delivery, retries, dead lette
   });
 
   it('is idempotent by Idempotency-Key without ever writing the secret to the log', async () => {
-    const providerId = `P${corporateNumber()}`;
+    const providerId = `P${randomCorporateNumber()}`;
     const csp = await token('csp', providerId);
     const key = randomUUID();
     const body = { url: `${receiverUrl}/ok-idem`, eventTypes: ['ServiceRegistered', 'ApplicationDecided'] };
