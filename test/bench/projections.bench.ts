@@ -3,8 +3,9 @@
  * memory (one pass over the log, the time-travel path) and into Redis (`cli rebuild`: one new generation per
  * projection, all fed from one subscription, switched live at the end), for logs of 100,000 and 1,000,000 generated events of
  * realistic size. Into memory, the first pass is reported apart (at 100,000 events it includes V8 compiling the
- * projection code, about a quarter of a second), then the median of three more passes. A benchmark, not a test: it
- * prints numbers and asserts nothing.
+ * projection code, about a quarter of a second), then the median of three more passes. Then three passes that read
+ * and parse the log and apply nothing: what the store alone costs on that machine at that time, the ceiling for any
+ * projection code. A benchmark, not a test: it prints numbers and asserts nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -26,7 +27,8 @@ export interface ProjectionsBenchmarkOptions {
 
 export interface ProjectionsBenchmarkRow {
   readonly events: number;
-  readonly target: 'memory' | 'redis';
+  /** `log` reads and parses the log and applies no projection: the ceiling the store sets on that day's machine. */
+  readonly target: 'memory' | 'redis' | 'log';
   /**
    * Which pass over the log: the first in this process (the projection code not yet compiled by V8 at 100,000
    * events), or the median of the passes after it, with their range.
@@ -55,6 +57,11 @@ export interface ProjectionsBenchmarkResult {
   readonly memoryEventsPerSecond: number;
   /** The lowest over the sizes of the first pass in this process. */
   readonly memoryFirstPassEventsPerSecond: number;
+  /**
+   * The lowest over the sizes of the median pass that reads and parses the log and applies nothing: no projection
+   * code can make a rebuild into memory faster than this on the same machine at the same time.
+   */
+  readonly logReadEventsPerSecond: number;
   readonly redisEventsPerSecond: number;
 }
 
@@ -183,6 +190,27 @@ export async function runProjectionsBenchmark(
           ),
         );
 
+        const reads = [];
+        for (let pass = 0; pass < FURTHER_MEMORY_PASSES; pass++) {
+          reads.push(await measured(redis, size, () => rebuildInMemory(store, [])));
+        }
+        reads.sort((a, b) => a.ms - b.ms);
+        const read = reads[Math.floor(reads.length / 2)]!;
+        rows.push({
+          events: size,
+          target: 'log',
+          pass: `median of ${FURTHER_MEMORY_PASSES} passes (${rate(reads[reads.length - 1]!.ms)} – ${rate(reads[0]!.ms)} events/s)`,
+          projections: 0,
+          durationMs: Math.round(read.ms),
+          eventsPerSecond: Math.round((size / read.ms) * 1000),
+          applications: 0,
+          cpuMicrosPerEvent: read.cpu,
+          redisCpuMicrosPerEvent: undefined,
+        });
+        say(
+          `log read alone: ${rows[rows.length - 1]!.eventsPerSecond} events/s, ${read.cpu.toFixed(1)} µs CPU/event`,
+        );
+
         const rebuilt = await measured(redis, size, () =>
           rebuildProjections({
             store,
@@ -221,11 +249,11 @@ export async function runProjectionsBenchmark(
   } finally {
     await redis.quit();
   }
-  const worst = (target: 'memory' | 'redis', first = false) =>
+  const worst = (target: ProjectionsBenchmarkRow['target'], first = false) =>
     Math.min(
       ...rows
         .filter(
-          (row) => row.target === target && (target === 'redis' || row.pass.startsWith('first') === first),
+          (row) => row.target === target && (target !== 'memory' || row.pass.startsWith('first') === first),
         )
         .map((row) => row.eventsPerSecond),
     );
@@ -236,9 +264,16 @@ export async function runProjectionsBenchmark(
     rows,
     memoryEventsPerSecond: worst('memory'),
     memoryFirstPassEventsPerSecond: worst('memory', true),
+    logReadEventsPerSecond: worst('log'),
     redisEventsPerSecond: worst('redis'),
   };
 }
+
+const TARGET_LABELS: Readonly<Record<ProjectionsBenchmarkRow['target'], string>> = {
+  memory: 'memory',
+  redis: 'redis',
+  log: 'nothing: the log read and parsed alone',
+};
 
 /** A Markdown table, for the console and for BENCHMARKS.md. */
 export function formatProjectionsBenchmark(result: ProjectionsBenchmarkResult): string {
@@ -250,7 +285,7 @@ export function formatProjectionsBenchmark(result: ProjectionsBenchmarkResult): 
     '|---|---|---|---|---|---|---|---|---|',
     ...result.rows.map(
       (row) =>
-        `| ${row.events.toLocaleString('en-US')} | ${row.target} | ${row.pass} | ${row.projections} | ` +
+        `| ${row.events.toLocaleString('en-US')} | ${TARGET_LABELS[row.target]} | ${row.pass} | ${row.projections} | ` +
         `${row.applications.toLocaleString('en-US')} | ${(row.durationMs / 1000).toFixed(1)} | ` +
         `${row.eventsPerSecond.toLocaleString('en-US')} | ${row.cpuMicrosPerEvent.toFixed(1)} | ` +
         `${row.redisCpuMicrosPerEvent === undefined ? '–' : row.redisCpuMicrosPerEvent.toFixed(1)} |`,
