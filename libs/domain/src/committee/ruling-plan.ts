@@ -76,6 +76,31 @@ export interface RulingPlan {
   };
 }
 
+/**
+ * A ruling on a registered service cannot be dated before the registration it acts on: history entered late must
+ * still read in date order, or the service would leave (or change on) the lists before it was ever on them.
+ */
+function requireNotBeforeRegistration(service: ServiceState, heldOn: string): void {
+  if (service.status !== 'none' && heldOn < service.registeredOn) {
+    throw new DomainError(
+      'RULING.BEFORE_REGISTRATION',
+      `The meeting of ${heldOn} is before the service was registered on ${service.registeredOn}`,
+    );
+  }
+}
+
+/** A term that would already be over on the day of the ruling registers nothing (REGISTER and RENEW alike). */
+function requireValidityNotEnded(auditPeriod: Period, heldOn: string, what: string): string {
+  const until = validUntil(auditPeriod.end);
+  if (until < heldOn) {
+    throw new DomainError(
+      'RULING.VALIDITY_ALREADY_ENDED',
+      `A ${what} on an audit period ending ${auditPeriod.end} would have been valid only until ${until}`,
+    );
+  }
+  return until;
+}
+
 function notApplicable(decision: Decision, what: string): DomainError {
   return new DomainError('RULING.DECISION_NOT_APPLICABLE', `${decision} is not a ruling on ${what}`, 'rule');
 }
@@ -106,13 +131,7 @@ export function planRuling(inputs: RulingInputs): RulingPlan {
       const service = inputs.service;
       switch (decision) {
         case 'REGISTER': {
-          const until = validUntil(app.auditPeriod.end);
-          if (until < meeting.heldOn) {
-            throw new DomainError(
-              'RULING.VALIDITY_ALREADY_ENDED',
-              `A registration on an audit period ending ${app.auditPeriod.end} would have been valid only until ${until}`,
-            );
-          }
+          const until = requireValidityNotEnded(app.auditPeriod, meeting.heldOn, 'registration');
           return {
             reserve: { list: app.track, subjectId: app.applicationId },
             complete: (number) => {
@@ -151,6 +170,8 @@ export function planRuling(inputs: RulingInputs): RulingPlan {
               'conflict',
             );
           }
+          requireNotBeforeRegistration(service, meeting.heldOn);
+          const until = requireValidityNotEnded(app.auditPeriod, meeting.heldOn, 'renewal');
           const registrationNumber = nextRenewalNumber(service.registrationNumber);
           return fixed(
             {
@@ -160,7 +181,7 @@ export function planRuling(inputs: RulingInputs): RulingPlan {
               registrationNumber,
               auditBodyId: app.auditBodyId,
               auditPeriod: app.auditPeriod,
-              validUntil: validUntil(app.auditPeriod.end),
+              validUntil: until,
             },
             registrationNumber,
           );
@@ -176,6 +197,7 @@ export function planRuling(inputs: RulingInputs): RulingPlan {
               'conflict',
             );
           }
+          requireNotBeforeRegistration(service, meeting.heldOn);
           return fixed({
             kind: 'APPROVE_CHANGE',
             applicationId: app.applicationId,
@@ -211,6 +233,7 @@ export function planRuling(inputs: RulingInputs): RulingPlan {
       if (service.status !== 'REGISTERED' && service.status !== 'RENEWAL_PENDING') {
         throw new DomainError('SERVICE.NOT_REGISTERED', `The registration is ${service.status}`, 'conflict');
       }
+      requireNotBeforeRegistration(service, meeting.heldOn);
       return fixed({ kind: 'REVOKE_REGISTRATION', serviceId: service.serviceId });
     }
     case 'auditBody': {

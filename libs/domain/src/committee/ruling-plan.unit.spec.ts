@@ -244,6 +244,62 @@ describe('planRuling', () => {
     it('refuses when this renewal is not pending on the service', () => {
       expect(codeOf(renewInputs(renewalReferred(), registered))).toBe('RENEWAL.NOT_PENDING');
     });
+
+    it('refuses a renewal whose new term (until 2023-04-30) ended before the meeting, as REGISTER does', () => {
+      const late: MeetingFacts = { meetingId: 'M9', number: 9, heldOn: '2023-05-01' };
+      const inputs: RulingInputs = {
+        ...renewInputs(referredApplication(submitRenewal(), late), renewalPending),
+        meeting: at(late),
+      };
+      expect(codeOf(inputs)).toBe('RULING.VALIDITY_ALREADY_ENDED');
+    });
+
+    it('renews at a meeting held on the last day of the new term', () => {
+      const lastDay: MeetingFacts = { meetingId: 'M9', number: 9, heldOn: '2023-04-30' };
+      const inputs: RulingInputs = {
+        ...renewInputs(referredApplication(submitRenewal(), lastDay), renewalPending),
+        meeting: at(lastDay),
+      };
+      expect(planRuling(inputs).complete(null).registrationNumber).toBe('C21-0001-2');
+    });
+  });
+
+  describe('a ruling on a registered service dated before its registration (2021-03-12)', () => {
+    const before: MeetingFacts = { meetingId: 'M0', number: 0, heldOn: '2021-03-11' };
+
+    it('refuses REVOKE', () => {
+      const inputs: RulingInputs = {
+        decision: 'REVOKE',
+        subject: { kind: 'service', serviceId: SERVICE_ID },
+        meeting: at(before),
+        service: service(registered),
+      };
+      expect(codeOf(inputs)).toBe('RULING.BEFORE_REGISTRATION');
+    });
+
+    it('refuses APPROVE_CHANGE', () => {
+      const inputs: RulingInputs = {
+        decision: 'APPROVE_CHANGE',
+        subject: { kind: 'application', applicationId: CHANGE_ID },
+        meeting: at(before),
+        application: application(referredApplication(submitChange(), before)),
+        service: service(registered),
+      };
+      expect(codeOf(inputs)).toBe('RULING.BEFORE_REGISTRATION');
+    });
+
+    it('revokes at a meeting on the registration day itself', () => {
+      const inputs: RulingInputs = {
+        decision: 'REVOKE',
+        subject: { kind: 'service', serviceId: SERVICE_ID },
+        meeting: at(MEETING_1),
+        service: service(registered),
+      };
+      expect(planRuling(inputs).complete(null).effect).toEqual({
+        kind: 'REVOKE_REGISTRATION',
+        serviceId: SERVICE_ID,
+      });
+    });
   });
 
   describe('APPROVE_CHANGE on a CHANGE application', () => {
