@@ -219,6 +219,13 @@ function decide(command: ServiceCommand, state: ServiceState, context: CommandCo
           `A withdrawal cannot take effect (${command.data.effectiveOn}) before it is given (${command.data.withdrawnOn})`,
         );
       }
+      if (command.data.withdrawnOn > context.today) {
+        // The notice is a fact of its day; only the day it takes effect may lie ahead.
+        throw new DomainError(
+          'BUSINESS_DATE.IN_FUTURE',
+          `The withdrawal notice date ${command.data.withdrawnOn} is later than today`,
+        );
+      }
       if (command.data.withdrawnOn < service.registeredOn) {
         throw new DomainError(
           'WITHDRAWAL.BEFORE_REGISTRATION',

@@ -430,6 +430,22 @@ describe('service decider', () => {
         .thenThrows('WITHDRAWAL.BEFORE_REGISTRATION');
     });
 
+    it('refuses a notice dated after today, but takes one effective after today', () => {
+      spec
+        .given(registered)
+        .when(withdrawService({ withdrawnOn: '2026-11-22', effectiveOn: '2026-12-31' }))
+        .thenThrows('BUSINESS_DATE.IN_FUTURE');
+      spec
+        .given(registered)
+        .when(withdrawService({ withdrawnOn: '2026-11-21', effectiveOn: '2026-12-31' }))
+        .then([
+          {
+            type: 'ServiceWithdrawn',
+            data: { ...withdrawn.data, withdrawnOn: '2026-11-21', effectiveOn: '2026-12-31' },
+          },
+        ]);
+    });
+
     it('refuses a withdrawal without a reason', () => {
       spec
         .given(registered)
