@@ -93,6 +93,7 @@ describe('authorization matrix: every route × every actor (HTTP, embedded store
     url: string,
     actor: MatrixActor | 'secretariat-2',
     body?: unknown,
+    headers: Record<string, string> = {},
   ): Promise<Answer> {
     const bearer = bearerOf(actor);
     const response = await app.inject({
@@ -102,6 +103,7 @@ describe('authorization matrix: every route × every actor (HTTP, embedded store
         ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(method === 'GET' && minPosition !== undefined ? { 'x-min-log-position': minPosition } : {}),
+        ...headers,
       },
       ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
     });
@@ -379,6 +381,47 @@ describe('authorization matrix: every route × every actor (HTTP, embedded store
         );
       }
       expect(actual).toEqual(expected);
+    });
+  });
+
+  describe('X-Min-Log-Position on every read route', () => {
+    const MALFORMED = { 'x-min-log-position': 'yesterday' };
+    const reads = AUTHORIZATION_MATRIX.filter(
+      (row): row is Extract<MatrixRow, { allowed: unknown }> =>
+        !('excluded' in row) && row.route.startsWith('GET '),
+    );
+
+    it('every GET route refuses a malformed one with the same 400 problem+json, whatever it reads', async () => {
+      expect(reads.length).toBeGreaterThanOrEqual(19);
+      const answers: unknown[] = [];
+      for (const row of reads) {
+        const answer = await call(
+          'GET',
+          row.path(fixtures),
+          row.allowed[0] ?? 'anonymous',
+          undefined,
+          MALFORMED,
+        );
+        answers.push([row.route, answer.status, answer.json['code'], answer.headers['content-type']]);
+      }
+      expect(answers).toEqual(
+        reads.map((row) => [
+          row.route,
+          400,
+          'REQUEST.INVALID_MIN_LOG_POSITION',
+          expect.stringContaining('application/problem+json'),
+        ]),
+      );
+    });
+
+    it('who may not call the route hears 401/403 first; the health probes ignore the header', async () => {
+      expect((await call('GET', '/access-log', 'anonymous', undefined, MALFORMED)).status).toBe(401);
+      expect(
+        (await call('GET', `/reports/${fixtures.reportId}`, 'agency', undefined, MALFORMED)).status,
+      ).toBe(403);
+      for (const probe of ['/health/live', '/health/ready']) {
+        expect((await call('GET', probe, 'anonymous', undefined, MALFORMED)).status).toBe(200);
+      }
     });
   });
 

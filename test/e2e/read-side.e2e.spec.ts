@@ -291,4 +291,114 @@ describe('read side over HTTP after the 2021 demo (embedded store, real Redis, p
     });
     expect(malformed.status).toBe(400);
   });
+
+  it('X-Min-Log-Position: a malformed one is refused on time travel too, with the same 400 as the live list', async () => {
+    for (const path of [
+      '/lists/ismap',
+      '/lists/ismap?asOf=2021-03-12',
+      '/lists/ismap?atPosition=1',
+      '/lists/ismap-liu?asOf=2021-03-12&format=csv',
+      '/audit-bodies?asOf=2021-03-12',
+    ]) {
+      const response = await http(baseUrl, 'GET', path, { headers: { 'x-min-log-position': 'yesterday' } });
+      expect([path, response.status, response.json['code']]).toEqual([
+        path,
+        400,
+        'REQUEST.INVALID_MIN_LOG_POSITION',
+      ]);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+  });
+
+  it('X-Min-Log-Position: a position the log has not reached is waited for, then 503 with Retry-After', async () => {
+    const secretariat = await token('secretariat');
+    const beyond = String(BigInt(head) + 1_000_000n);
+    // Concurrently: each waits out the same bound.
+    const answers = await Promise.all(
+      [
+        ['/lists/ismap', '18446744073709551615'],
+        ['/audit-bodies', beyond],
+        ['/committee/decisions', beyond],
+      ].map(async ([path = '', position = '']) => {
+        const response = await http(baseUrl, 'GET', path, {
+          token: secretariat,
+          headers: { 'x-min-log-position': position },
+        });
+        return [path, response.status, response.json['code'], response.headers.get('retry-after')];
+      }),
+    );
+    expect(answers).toEqual([
+      ['/lists/ismap', 503, 'READ_MODEL.NOT_CAUGHT_UP', '1'],
+      ['/audit-bodies', 503, 'READ_MODEL.NOT_CAUGHT_UP', '1'],
+      ['/committee/decisions', 503, 'READ_MODEL.NOT_CAUGHT_UP', '1'],
+    ]);
+  });
+
+  it('serves the audit body list as CSV like the service lists: BOM, header row, CRLF, public fields', async () => {
+    const response = await fetch(`${baseUrl}/audit-bodies?asOf=2021-03-12&format=csv`, {
+      headers: { 'x-min-log-position': head },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(response.headers.get('content-disposition')).toBe(
+      'attachment; filename="audit-bodies-2021-03-12.csv"',
+    );
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = bytes.subarray(3).toString('utf8').split('\r\n');
+    expect(lines[0]).toBe('registration_number,name,registered_on');
+    expect(lines.slice(1).map((line) => line.split(',')[0])).toEqual([
+      'A20-0001',
+      'A20-0002',
+      'A20-0003',
+      '',
+    ]);
+    expect(lines.every((line) => !line.includes('\n'))).toBe(true);
+    const json = await get('/audit-bodies?asOf=2021-03-12');
+    const first = (json.json['entries'] as Array<Record<string, string>>)[0];
+    expect(lines[1]).toBe(`${first?.['registrationNumber']},${first?.['name']},${first?.['registeredOn']}`);
+  });
+
+  it('the audit body CSV quotes and defuses a name a spreadsheet would run as a formula', async () => {
+    const secretariat = await token('secretariat');
+    const name = '=HYPERLINK("https://example.test","監査法人")';
+    const applied = await http(baseUrl, 'POST', '/audit-bodies', {
+      token: secretariat,
+      body: {
+        name,
+        corporateNumber: `${corporateNumberCheckDigit('700000000007')}700000000007`,
+        organisationType: 'AUDIT_CORPORATION',
+        occurredOn: '2025-01-10',
+      },
+    });
+    expect(applied.status).toBe(201);
+    const meeting = await http(baseUrl, 'POST', '/committee/meetings', {
+      token: secretariat,
+      body: { number: 41, heldOn: '2025-02-01' },
+    });
+    expect(meeting.status).toBe(201);
+    const ruling = await http(
+      baseUrl,
+      'POST',
+      `/committee/meetings/${String(meeting.json['meetingId'])}/rulings`,
+      {
+        token: secretariat,
+        body: {
+          subject: { auditBodyId: applied.json['auditBodyId'] },
+          decision: 'AUDIT_BODY_REGISTER',
+          rationale: 'Meets the criteria',
+        },
+      },
+    );
+    expect(ruling.status).toBe(201);
+    const response = await fetch(`${baseUrl}/audit-bodies?format=csv`, {
+      headers: { 'x-min-log-position': ruling.headers.get('x-log-position') ?? '' },
+    });
+    expect(response.status).toBe(200);
+    const text = Buffer.from(await response.arrayBuffer()).toString('utf8');
+    const row = text.split('\r\n').find((line) => line.includes('HYPERLINK'));
+    expect(row).toBe(
+      `${String(ruling.json['registrationNumber'])},"'=HYPERLINK(""https://example.test"",""監査法人"")",2025-02-01`,
+    );
+  });
 });

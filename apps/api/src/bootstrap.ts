@@ -21,6 +21,7 @@ import { registerRateLimit, RedisRateLimiter } from './http/security/rate-limit'
 import { applySecurityHeaders, registerSecurityHeaders } from './http/security/security-headers';
 import { createValidationPipe } from './http/validation';
 import { QueryParametersGuard } from './http/query-parameters';
+import { MinLogPositionGuard } from './http/min-log-position';
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
 
@@ -120,8 +121,11 @@ export async function createApiApplication(
   app.get(AccessAuditService).register(fastify);
   registerTransportErrorCodes(fastify);
   // After the access guard (an APP_GUARD, registered when the app was created): who may not call the route hears
-  // 401/403 before any word about its query.
-  app.useGlobalGuards(new QueryParametersGuard(app.get(Reflector)));
+  // 401/403 before any word about its query or its X-Min-Log-Position.
+  app.useGlobalGuards(
+    new QueryParametersGuard(app.get(Reflector)),
+    new MinLogPositionGuard(app.get(Reflector)),
+  );
   app.useGlobalPipes(createValidationPipe());
   setUpOpenApi(app);
   await app.init();

@@ -5,6 +5,7 @@ import { REDIS } from '@ismap/application';
 import { Public } from '@ismap/auth';
 import { EVENT_STORE, type EventStore } from '@ismap/event-store';
 import { problem, ProblemException } from '../http/problem';
+import { IgnoresMinLogPosition } from '../http/min-log-position';
 import { AnyQuery } from '../http/query-parameters';
 
 const logger = new Logger('Health');
@@ -33,6 +34,7 @@ async function check(name: string, probe: () => Promise<unknown>, timeoutMs: num
 @ApiTags('health')
 @Controller('health')
 @AnyQuery()
+@IgnoresMinLogPosition()
 export class HealthController {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,

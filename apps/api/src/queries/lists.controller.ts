@@ -6,7 +6,7 @@ import { Public } from '@ismap/auth';
 import { tokyoDateOf, type Track } from '@ismap/domain';
 import type { Position } from '@ismap/event-store';
 import type { PublicAuditBody, PublicListEntry, ReadView } from '@ismap/read-models';
-import { auditBodyList, listCsv, publicListEntries } from '@ismap/read-models';
+import { auditBodyCsv, auditBodyList, listCsv, publicListEntries } from '@ismap/read-models';
 import { Clock } from '../http/clock';
 import { createValidationPipe } from '../http/validation';
 import { IsBusinessDate } from '../http/validators';
@@ -105,12 +105,23 @@ export class ListsController {
   @Get('audit-bodies')
   @Public()
   @ApiQuery({ name: 'asOf', required: false })
+  @ApiQuery({ name: 'atPosition', required: false })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
+  @ApiHeader({ name: 'X-Min-Log-Position', required: false })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ description: 'registered audit bodies sorted by registration number' })
   async auditBodies(
     @Query() query: ListQuery,
     @Headers('x-min-log-position') minPosition: string | undefined,
-  ): Promise<ListResponse<PublicAuditBody>> {
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ListResponse<PublicAuditBody> | Buffer | undefined> {
     const { view, date } = await this.viewFor(query, minPosition);
     const entries = await auditBodyList(view, date);
+    if (query.format === 'csv') {
+      void reply.header('content-disposition', `attachment; filename="audit-bodies-${date}.csv"`);
+      return this.send(new Representation(Buffer.from(auditBodyCsv(entries)), CSV), request, reply);
+    }
     return {
       list: 'audit-bodies',
       asOf: date,
@@ -219,6 +230,8 @@ export class ListsController {
       await this.readModels.waitFor(minPosition, [REGISTRATIONS]);
       return { view: this.readModels.live(REGISTRATIONS), date, live: true };
     }
+    // No wait for X-Min-Log-Position here (the guard has refused a malformed one): a replay reads the log itself,
+    // so it holds every event recorded before the request, whatever the projections have applied.
     const point: { asOf?: string; atPosition?: Position } = {
       ...(query.asOf === undefined ? {} : { asOf: query.asOf }),
       ...(query.atPosition === undefined ? {} : { atPosition: query.atPosition }),

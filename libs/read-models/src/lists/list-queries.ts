@@ -164,8 +164,14 @@ function csvField(value: string | null): string {
 
 /**
  * RFC 4180 text (CRLF, fields quoted where needed, quotes doubled) with a header row, prefixed by a UTF-8 byte
- * order mark: without it Excel reads the file in the local ANSI code page and garbles Japanese names.
+ * order mark: without it Excel reads the file in the local ANSI code page and garbles Japanese names. Every public
+ * CSV goes through here, so each has the same escaping and the same guard against formulas.
  */
+export function csvText(header: readonly string[], rows: readonly (readonly (string | null)[])[]): string {
+  const lines = [header, ...rows].map((row) => row.map(csvField).join(','));
+  return `\uFEFF${lines.map((line) => `${line}\r\n`).join('')}`;
+}
+
 export function listCsv(entries: readonly PublicListEntry[]): string {
   const rows = entries.map((e) => [
     e.registrationNumber,
@@ -182,8 +188,16 @@ export function listCsv(entries: readonly PublicListEntry[]): string {
     e.validUntil,
     e.serviceModel,
   ]);
-  const lines = [[...LIST_CSV_HEADER], ...rows].map((row) => row.map(csvField).join(','));
-  return `\uFEFF${lines.map((line) => `${line}\r\n`).join('')}`;
+  return csvText(LIST_CSV_HEADER, rows);
+}
+
+export const AUDIT_BODY_CSV_HEADER = ['registration_number', 'name', 'registered_on'] as const;
+
+export function auditBodyCsv(entries: readonly PublicAuditBody[]): string {
+  return csvText(
+    AUDIT_BODY_CSV_HEADER,
+    entries.map((e) => [e.registrationNumber, e.name, e.registeredOn]),
+  );
 }
 
 /** Audit bodies on the audit body list on `date` (registered by then, not yet delisted), by registration number. */

@@ -22,6 +22,8 @@ export class RedisReadView implements ReadView {
   private readonly cacheMs: number;
   private cached: { readonly keys: GenerationKeys | undefined; readonly until: number } | undefined;
   private resolving: Promise<GenerationKeys | undefined> | undefined;
+  /** Counts readAtLeast calls: a lookup started before the latest one is superseded. */
+  private lookups = 0;
   private versioning: Promise<string> | undefined;
 
   constructor(
@@ -123,22 +125,51 @@ export class RedisReadView implements ReadView {
     return (await this.generation())?.generation;
   }
 
+  /**
+   * From now on reads `generation` or a later one. For a caller that has just found `generation` live (its
+   * checkpoint satisfied X-Min-Log-Position): the view may remember the generation it replaced for up to `cacheMs`,
+   * and a lookup under way may have been answered before the switch; neither may answer that caller. Generation
+   * numbers only grow (INCR), so a later one remembered is kept.
+   */
+  readAtLeast(generation: number): void {
+    const cached = this.cached;
+    if (
+      cached !== undefined &&
+      Date.now() < cached.until &&
+      cached.keys !== undefined &&
+      cached.keys.generation >= generation
+    ) {
+      return;
+    }
+    this.cached = { keys: this.keys.generation(generation), until: Date.now() + this.cacheMs };
+    this.lookups += 1;
+    this.resolving = undefined;
+  }
+
   private async generation(): Promise<GenerationKeys | undefined> {
     const cached = this.cached;
     if (cached !== undefined && Date.now() < cached.until) return cached.keys;
     // Concurrent queries share one lookup.
-    this.resolving ??= this.redis
+    this.resolving ??= this.lookUp();
+    return this.resolving;
+  }
+
+  private lookUp(): Promise<GenerationKeys | undefined> {
+    const lookup = this.lookups;
+    // Superseded by readAtLeast while under way: its answer may predate a switch, so it is neither remembered nor
+    // left for later callers to share.
+    const current = (): boolean => lookup === this.lookups;
+    return this.redis
       .get(this.keys.live)
       .then((value) => {
         const generation = parseGeneration(value);
         const keys = generation === undefined ? undefined : this.keys.generation(generation);
-        this.cached = { keys, until: Date.now() + this.cacheMs };
+        if (current()) this.cached = { keys, until: Date.now() + this.cacheMs };
         return keys;
       })
       .finally(() => {
-        this.resolving = undefined;
+        if (current()) this.resolving = undefined;
       });
-    return this.resolving;
   }
 }
 
