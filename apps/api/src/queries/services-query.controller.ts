@@ -2,6 +2,7 @@ import { Controller, Get, Headers, Param, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { authorizationOf, Public, type ServiceAudience } from '@ismap/auth';
+import { tokyoDateOf } from '@ismap/domain';
 import type { PrivilegedServiceView, PublicServiceView } from '@ismap/read-models';
 import {
   AUDIT_BODIES,
@@ -13,6 +14,7 @@ import {
   type ProviderDoc,
   type RegistrationDoc,
 } from '@ismap/read-models';
+import { Clock } from '../http/clock';
 import { ServiceIdPipe } from '../http/path-ids';
 import { problem, ProblemException } from '../http/problem';
 import { ReadModels } from './read-models.service';
@@ -31,6 +33,7 @@ export const SERVICE_SERIALIZERS: Readonly<
       doc: RegistrationDoc,
       provider: ProviderDoc | undefined,
       auditBody: AuditBodyDoc | undefined,
+      date: string,
     ) => ServiceView
   >
 > = { public: publicServiceView, privileged: privilegedServiceView };
@@ -43,7 +46,10 @@ function serializerFor(audience: string | undefined): (typeof SERVICE_SERIALIZER
 @ApiTags('services')
 @Controller('services')
 export class ServicesQueryController {
-  constructor(private readonly readModels: ReadModels) {}
+  constructor(
+    private readonly readModels: ReadModels,
+    private readonly clock: Clock,
+  ) {}
 
   @Get(':id')
   @Public()
@@ -64,6 +70,7 @@ export class ServicesQueryController {
       view.get(PROVIDERS, doc.providerId) as Promise<ProviderDoc | undefined>,
       view.get(AUDIT_BODIES, doc.auditBodyId) as Promise<AuditBodyDoc | undefined>,
     ]);
-    return serializerFor(authorizationOf(request).audience)(doc, provider, auditBody);
+    const today = tokyoDateOf(this.clock.now());
+    return serializerFor(authorizationOf(request).audience)(doc, provider, auditBody, today);
   }
 }

@@ -1,7 +1,7 @@
 import type { Track } from '@ismap/domain';
 import type { ReadView } from '../read-view';
 import type { AuditBodyDoc, ProviderDoc, RegistrationDoc } from './registrations.projection';
-import { AUDIT_BODIES, isListedOn, PROVIDERS, SERVICES } from './registrations.projection';
+import { AUDIT_BODIES, isListedOn, PROVIDERS, SERVICES, statusOn } from './registrations.projection';
 
 /**
  * The public face of the lists (DOMAIN.md "Lists"). Every public object is built field by field from scratch, so
@@ -30,6 +30,7 @@ export interface PublicAuditBody {
 export interface PublicServiceView extends PublicListEntry {
   readonly serviceId: string;
   readonly track: Track;
+  /** Where the service stands on the day asked about (today), by the rule the lists use. */
   readonly status: RegistrationDoc['status'];
 }
 
@@ -215,30 +216,39 @@ export async function auditBodyList(view: ReadView, date: string): Promise<Publi
     .sort((a, b) => compareRegistrationNumbers(a.registrationNumber, b.registrationNumber));
 }
 
-/** `GET /services/:id` for anyone: the list entry's fields and where the service stands. */
+/**
+ * `GET /services/:id` for anyone: the list entry's fields and where the service stands on `date` — judged by the
+ * lists' own rule (`statusOn`), so the answer agrees with the list of that day even before the expiry sweep has
+ * recorded a lapse, and a withdrawal announced for a later day does not show before it takes effect.
+ */
 export function publicServiceView(
   doc: RegistrationDoc,
   provider: ProviderDoc | undefined,
   auditBody: AuditBodyDoc | undefined,
+  date: string,
 ): PublicServiceView {
   return {
     serviceId: doc.serviceId,
     track: doc.track,
-    status: doc.status,
+    status: statusOn(doc, date),
     ...publicEntry(doc, provider, auditBody),
   };
 }
 
-/** `GET /services/:id` for the review process and the owner: everything the registration read model holds. */
+/**
+ * `GET /services/:id` for the review process and the owner: everything the registration read model holds, with the
+ * status on `date` as the public view judges it (the dates below say what has been recorded).
+ */
 export function privilegedServiceView(
   doc: RegistrationDoc,
   provider: ProviderDoc | undefined,
   auditBody: AuditBodyDoc | undefined,
+  date: string,
 ): PrivilegedServiceView {
   return {
     serviceId: doc.serviceId,
     track: doc.track,
-    status: doc.status,
+    status: statusOn(doc, date),
     registrationNumber: doc.registrationNumber,
     serviceName: doc.serviceName,
     serviceModel: doc.serviceModel,

@@ -392,12 +392,14 @@ describe('auditBodyList', () => {
 });
 
 describe('service views', () => {
+  /** SVC-0001 was renewed until 2023-04-30. */
+  const TODAY = '2022-06-01';
   const doc = model.get(SERVICES, 'SVC-0001') as unknown as RegistrationDoc;
   const provider = model.get(PROVIDERS, PROVIDER_ID) as unknown as ProviderDoc;
   const auditBody = model.get(AUDIT_BODIES, AUDIT_BODY_ID) as unknown as AuditBodyDoc;
 
   it('shows anyone exactly the public fields and where the service stands', () => {
-    const answer = publicServiceView(doc, provider, auditBody);
+    const answer = publicServiceView(doc, provider, auditBody, TODAY);
     expect(keyPaths(answer)).toEqual([...PUBLIC_ENTRY_PATHS, 'serviceId', 'status', 'track'].sort());
     expect(answer).toMatchObject({
       serviceId: 'SVC-0001',
@@ -409,7 +411,7 @@ describe('service views', () => {
   });
 
   it('shows the review process every registration fact with provider and audit body details', () => {
-    expect(privilegedServiceView(doc, provider, auditBody)).toEqual({
+    expect(privilegedServiceView(doc, provider, auditBody, TODAY)).toEqual({
       serviceId: 'SVC-0001',
       track: 'ISMAP',
       status: 'REGISTERED',
@@ -441,8 +443,8 @@ describe('service views', () => {
     const grownProvider = { ...provider, contactEmail: 'taro@example.jp' } as ProviderDoc;
     const grownAuditBody = { ...auditBody, leadAuditor: ACTORS.auditor(AUDIT_BODY_ID).sub } as AuditBodyDoc;
     for (const answer of [
-      publicServiceView(grown, grownProvider, grownAuditBody),
-      privilegedServiceView(grown, grownProvider, grownAuditBody),
+      publicServiceView(grown, grownProvider, grownAuditBody, TODAY),
+      privilegedServiceView(grown, grownProvider, grownAuditBody, TODAY),
     ]) {
       const text = JSON.stringify(answer);
       for (const leaked of ['auditReportDate', 'findings', 'contactEmail', 'taro@', 'leadAuditor'])
@@ -450,12 +452,23 @@ describe('service views', () => {
     }
   });
 
+  it('judges the status on the day asked, by the lists’ rule, not by the last recorded event', () => {
+    // Nothing recorded the lapse (the expiry sweep has not run): the list of 2023-05-01 no longer shows it.
+    expect(doc.status).toBe('REGISTERED');
+    expect(publicServiceView(doc, provider, auditBody, '2023-04-30').status).toBe('REGISTERED');
+    expect(publicServiceView(doc, provider, auditBody, '2023-05-01').status).toBe('EXPIRED');
+    expect(privilegedServiceView(doc, provider, auditBody, '2023-05-01')).toMatchObject({
+      status: 'EXPIRED',
+      expiredOn: null,
+    });
+  });
+
   it('answers null for a provider or audit body it does not know', () => {
-    expect(publicServiceView(doc, undefined, undefined)).toMatchObject({
+    expect(publicServiceView(doc, undefined, undefined, TODAY)).toMatchObject({
       applicant: null,
       auditBody: { name: null, registrationNumber: null },
     });
-    expect(privilegedServiceView(doc, undefined, undefined)).toMatchObject({
+    expect(privilegedServiceView(doc, undefined, undefined, TODAY)).toMatchObject({
       provider: { providerId: PROVIDER_ID, name: null, corporateNumber: null },
       auditBody: { auditBodyId: AUDIT_BODY_ID, name: null, status: null },
     });
