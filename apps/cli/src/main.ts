@@ -24,8 +24,11 @@ commands:
         its validity with no renewal pending, issues the renewal reminders due (90/30/7 days); idempotent
   projections
         each projection's version, live generation, checkpoint, lag (log positions behind) and parked events
+  projections parked [NAME] [--limit N]
+        each parked event (default: the first 20 per list): position, event id, type, stream, when, error
   projections retry [NAME]   (also: projections --retry NAME|all)
-        replay parked events through evolve; those that now succeed are applied and unparked (exit 1 if any stay)
+        replay parked events through evolve; those that now succeed are applied and unparked (exit 1 if any stay,
+        or if interrupted or refused); a halted upgrade's event too, after which the worker resumes the upgrade
   rebuild [NAME]             (also: rebuild --projection NAME)
         build a new generation from the start of the log while the live one serves, then switch to it
   replay --from DATE --to DATE [--service ID] [--format text|json] [--as-of-position POS]

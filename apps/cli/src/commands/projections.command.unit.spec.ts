@@ -1,7 +1,14 @@
 import type { ParkedEvent, Projection, ProjectionStatus } from '@ismap/read-models';
 import { UsageError } from '../args';
-import { formatProjectionTable, formatRetry } from './projections.command';
-import { formatOutcome, selectProjections } from './rebuild.command';
+import {
+  formatParkedLists,
+  formatProjectionTable,
+  formatRetry,
+  formatRetryFailure,
+  oneLine,
+  parseParkedWords,
+} from './projections.command';
+import { abortOnSignals, formatOutcome, selectProjections } from './rebuild.command';
 import { RebuildProgressView, formatDuration } from './rebuild-progress';
 
 const projection = (name: string): Projection => ({
@@ -25,6 +32,7 @@ const status = (overrides: Partial<ProjectionStatus>): ProjectionStatus => ({
   halted: undefined,
   leased: true,
   rebuilding: false,
+  upgrade: undefined,
   ...overrides,
 });
 
@@ -57,18 +65,95 @@ describe('cli projections', () => {
     ]);
   });
 
-  it('reports what a retry replayed and what stays parked, with the new error', () => {
+  it('shows a halted upgrade as the state, its parked events in the count, and a newer live version', () => {
+    const table = formatProjectionTable([
+      status({
+        name: 'audit-trail',
+        liveVersion: 1,
+        upgrade: { generation: 4, version: 2, checkpoint: '900', parked: 1, halted: parked },
+      }),
+      status({ name: 'findings', version: 1, liveVersion: 2 }),
+    ]).split('\n');
+    expect(table).toEqual([
+      'projection   version  live gen  checkpoint  lag  parked  state',
+      'audit-trail        2         3        1200   50       1  upgrade to v2 halted at 1201',
+      'findings           1         3        1200   50       0  built by v2, newer than this code',
+    ]);
+  });
+
+  it('reports what a retry replayed and what stays parked, with the new error on one line', () => {
+    const result = {
+      projection: 'audit-trail',
+      replayed: 0,
+      failed: 1,
+      resumed: false,
+      upgrade: undefined,
+      skipped: undefined,
+    };
+    expect(formatRetry(result)).toEqual(['audit-trail: 0 replayed, 1 still parked']);
+    expect(formatRetryFailure(parked, 'Error: still\n    broken')).toBe(
+      '  1201  RulingRecorded  e-1  Error: still broken',
+    );
+    expect(formatRetry({ ...result, failed: 0 })).toEqual(['audit-trail: nothing parked']);
+    expect(formatRetry({ ...result, failed: 0, skipped: 'the live generation was built by v1' })).toEqual([
+      'audit-trail: live parked events not retried: the live generation was built by v1',
+    ]);
     expect(
       formatRetry({
-        projection: 'audit-trail',
-        succeeded: [],
-        failed: [{ parked, error: 'Error: still broken' }],
-        resumed: false,
+        ...result,
+        failed: 0,
+        upgrade: { generation: 4, version: 2, replayed: 1, failed: 0, resumed: true },
       }),
     ).toEqual([
-      'audit-trail: 0 replayed, 1 still parked',
-      '  1201  RulingRecorded  e-1  Error: still broken',
+      'audit-trail (upgrade to v2, generation 4): 1 replayed, 0 still parked; the worker resumes the upgrade',
     ]);
+  });
+
+  it('lists parked events one per line, errors flattened and cut, with what the limit left out', () => {
+    const long = `Error: ${'x'.repeat(300)}`;
+    const lines = formatParkedLists('audit-trail', [
+      {
+        scope: 'live',
+        generation: 3,
+        version: 2,
+        total: 3,
+        entries: [
+          { raw: '', event: parked },
+          { raw: '', event: { ...parked, position: '1305', eventId: 'e-2', error: `${long}\n  at evolve` } },
+        ],
+      },
+      {
+        scope: 'upgrade',
+        generation: 4,
+        version: 3,
+        total: 1,
+        entries: [{ raw: 'not json', event: undefined }],
+      },
+    ]);
+    expect(lines.slice(0, 4)).toEqual([
+      'audit-trail: 3 parked (live generation 3, v2)',
+      '  position  event id  type            stream      parked at                 error',
+      '      1201  e-1       RulingRecorded  meeting-M1  2026-11-22T00:00:00.000Z  Error: boom',
+      `      1305  e-2       RulingRecorded  meeting-M1  2026-11-22T00:00:00.000Z  ${oneLine(long)}`,
+    ]);
+    expect(oneLine(long)).toHaveLength(160);
+    expect(oneLine(long).endsWith('…')).toBe(true);
+    expect(lines.slice(4)).toEqual([
+      '  … 1 more (--limit 3 shows all)',
+      'audit-trail: 1 parked (the upgrade to v3, generation 4)',
+      '  position  event id  type  stream  parked at  error',
+      '         ?  ?         ?     ?       ?          unreadable entry: not json',
+    ]);
+    expect(
+      formatParkedLists('findings', [{ scope: 'live', generation: 2, version: 1, total: 0, entries: [] }]),
+    ).toEqual(['findings: nothing parked']);
+  });
+
+  it('reads projection names and --limit for `projections parked`', () => {
+    expect(parseParkedWords([])).toEqual({ names: [], limit: 20 });
+    expect(parseParkedWords(['audit-trail', '--limit', '5'])).toEqual({ names: ['audit-trail'], limit: 5 });
+    expect(() => parseParkedWords(['--limit'])).toThrow(UsageError);
+    expect(() => parseParkedWords(['--limit', '0'])).toThrow(UsageError);
   });
 });
 
@@ -133,5 +218,48 @@ describe('cli rebuild', () => {
     expect(formatOutcome({ projection: 'committee', ok: false, error: new Error('lease lost') })).toBe(
       'committee: FAILED: lease lost',
     );
+    expect(
+      formatOutcome({
+        projection: 'committee',
+        ok: true,
+        result: {
+          projection: 'committee',
+          generation: 5,
+          previousGeneration: 4,
+          checkpoint: '900',
+          applied: 900,
+          parked: 2,
+          durationMs: 1500,
+          deletedKeys: 12,
+        },
+      }),
+    ).toBe(
+      'committee: generation 5 live at position 900 (900 events in 1.5 s, 2 parked, generation 4 deleted)',
+    );
+  });
+
+  it('turns the first SIGINT or SIGTERM into an abort, so the command can give its leases back', () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      // Only the command's own handler may see the emitted signal (a test runner's would end the run).
+      const others = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+      process.removeAllListeners('SIGINT');
+      process.removeAllListeners('SIGTERM');
+      try {
+        const interrupt = abortOnSignals();
+        expect(interrupt.signal.aborted).toBe(false);
+        process.emit(signal, signal);
+        expect(interrupt.signal.aborted).toBe(true);
+        // A second signal ends the process as usual: no handler is left.
+        expect(process.listenerCount('SIGINT') + process.listenerCount('SIGTERM')).toBe(0);
+        interrupt.dispose();
+        const unused = abortOnSignals();
+        unused.dispose();
+        expect(process.listenerCount('SIGINT') + process.listenerCount('SIGTERM')).toBe(0);
+        expect(unused.signal.aborted).toBe(false);
+      } finally {
+        for (const listener of others.SIGINT) process.on('SIGINT', listener);
+        for (const listener of others.SIGTERM) process.on('SIGTERM', listener);
+      }
+    }
   });
 });

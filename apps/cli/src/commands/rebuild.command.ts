@@ -77,9 +77,30 @@ export function formatOutcome(outcome: RebuildOutcome): string {
   const r = outcome.result;
   return (
     `${r.projection}: generation ${r.generation} live at position ${r.checkpoint ?? '-'} ` +
-    `(${r.applied} events in ${(r.durationMs / 1000).toFixed(1)} s, ${r.parked.length} parked` +
+    `(${r.applied} events in ${(r.durationMs / 1000).toFixed(1)} s, ${r.parked} parked` +
     `${r.previousGeneration === undefined ? '' : `, generation ${r.previousGeneration} deleted`})`
   );
+}
+
+/**
+ * The first SIGINT or SIGTERM aborts `signal` instead of ending the process, so a command that holds a lease or a
+ * handover request gives it back before it exits (the live runner is not left waiting for it); a second one ends
+ * the process as usual.
+ */
+export function abortOnSignals(): { readonly signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const onSignal = (name: NodeJS.Signals) => {
+    for (const other of signals) process.off(other, onSignal);
+    controller.abort(new Error(`interrupted by ${name}`));
+  };
+  for (const name of signals) process.once(name, onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      for (const name of signals) process.off(name, onSignal);
+    },
+  };
 }
 
 export async function rebuildCommand(
@@ -88,12 +109,8 @@ export async function rebuildCommand(
   say: (line: string) => void,
 ): Promise<number> {
   const projections = selectProjections('rebuild', words);
-  let interrupted = false;
   // Ctrl-C abandons the new generations (their keys are deleted) and leaves the live ones as they were.
-  const onSignal = () => {
-    interrupted = true;
-  };
-  process.once('SIGINT', onSignal);
+  const interrupt = abortOnSignals();
   try {
     const outcomes = await withApplication(config, (app) =>
       rebuildWithProgress(projections, {
@@ -105,12 +122,12 @@ export async function rebuildCommand(
           columns: process.stdout.columns,
           write: (text) => process.stdout.write(text),
         },
-        shouldStop: () => interrupted,
+        shouldStop: () => interrupt.signal.aborted,
       }),
     );
     for (const outcome of outcomes) say(formatOutcome(outcome));
     return outcomes.every((outcome) => outcome.ok) ? 0 : 1;
   } finally {
-    process.off('SIGINT', onSignal);
+    interrupt.dispose();
   }
 }

@@ -18,6 +18,11 @@ export interface ProjectionKeys {
   readonly buildLease: string;
   /** Set by an operator command that needs the live lease for a moment (`projections retry`). */
   readonly handover: string;
+  /**
+   * The generation a runner builds for a new projection version (hash: generation, version), kept while that
+   * build is halted or interrupted so it resumes there; removed when a generation goes live.
+   */
+  readonly upgrade: string;
   generation(generation: number): GenerationKeys;
 }
 
@@ -47,6 +52,7 @@ export function projectionKeys(prefix: string, name: string): ProjectionKeys {
     lease: `${base}lease`,
     buildLease: `${base}build-lease`,
     handover: `${base}handover`,
+    upgrade: `${base}upgrade`,
     generation: (generation) => generationKeys(base, generation),
   };
 }

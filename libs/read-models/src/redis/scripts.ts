@@ -36,16 +36,17 @@ end
  *
  * KEYS: lease, live, checkpoint, parked, halted, handover, then the data keys.
  * ARGV: token, generation ('' = building, no live check), expected checkpoint ('' = none), new checkpoint
- * ('' = unchanged), halt ('' = unchanged, 'del' = clear, else the JSON to set), then the parked entries to push
- * (count, values), the parked entries to remove (count, values), then per data key: kind ('h' hash, 'z' sorted
- * set), set count, pairs (field value | score member), delete count, fields; or kind 'H'/'Z' (the same, packed):
- * all the pairs' strings joined by U+0000 in one argument, delete count, fields.
- * Returns { status, handover requested (0/1) }.
+ * ('' = unchanged), halt ('' = unchanged, 'del' = clear, 'lift' = clear if no parked entry is left after this
+ * write, else the JSON to set), then the parked entries to push (count, values), the parked entries to remove
+ * (count, values), then per data key: kind ('h' hash, 'z' sorted set), set count, pairs (field value | score
+ * member), delete count, fields; or kind 'H'/'Z' (the same, packed): all the pairs' strings joined by U+0000 in
+ * one argument, delete count, fields.
+ * Returns { status, handover requested (0/1), halt lifted by this write (0/1) }.
  */
 export const WRITE_BATCH = new LuaScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'LEASE', 0} end
-if ARGV[2] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[2] then return {'GENERATION', 0} end
-if (redis.call('GET', KEYS[3]) or '') ~= ARGV[3] then return {'CHECKPOINT', 0} end
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'LEASE', 0, 0} end
+if ARGV[2] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[2] then return {'GENERATION', 0, 0} end
+if (redis.call('GET', KEYS[3]) or '') ~= ARGV[3] then return {'CHECKPOINT', 0, 0} end
 local CHUNK = 4000
 local function each_chunk(command, key, values, first, count)
   local s = first
@@ -95,9 +96,14 @@ for k = 7, #KEYS do
   i = i + 1 + dels
 end
 if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end
-if ARGV[5] == 'del' then redis.call('DEL', KEYS[5]) elseif ARGV[5] ~= '' then redis.call('SET', KEYS[5], ARGV[5]) end
+local lifted = 0
+if ARGV[5] == 'del' or (ARGV[5] == 'lift' and redis.call('LLEN', KEYS[4]) == 0) then
+  lifted = redis.call('DEL', KEYS[5])
+elseif ARGV[5] ~= '' and ARGV[5] ~= 'lift' then
+  redis.call('SET', KEYS[5], ARGV[5])
+end
 local handover = redis.call('GET', KEYS[6])
-return {'OK', (handover and handover ~= ARGV[1]) and 1 or 0}
+return {'OK', (handover and handover ~= ARGV[1]) and 1 or 0, lifted}
 `);
 
 /**
@@ -147,17 +153,28 @@ return ARGV[2]
 `);
 
 /**
- * Makes a built generation live, once it has caught up with the live one (readers never go back in time), and
- * makes its parked events the projection's. KEYS: build lease, live, old checkpoint, new checkpoint, parked,
- * new generation's parked, new meta. ARGV: token, expected live ('' = none), new generation, now.
- * Returns OK, LEASE, RETRY (the live generation changed) or BEHIND.
+ * Makes a built generation live, once it has caught up with the live one (readers never go back in time) and
+ * unless the live one was built by a newer projection version, and makes its parked events the projection's.
+ * A second run for the same generation (a reply lost and the call repeated, or ioredis resending it after a
+ * reconnect) finds it live already and answers OK without touching anything: the parked list it moved is not
+ * deleted, and the caller does not take its own live generation for a failed build. A generation whose meta is
+ * gone is being deleted (`DROP_GENERATION_KEYS` removes it first) and is never made live.
+ * KEYS: build lease, live, old checkpoint, new checkpoint, parked, new generation's parked, new meta, old meta,
+ * upgrade record. ARGV: token, expected live ('' = none), new generation, now.
+ * Returns OK, LEASE, RETRY (the live generation changed), BEHIND, OUTDATED (the live one is of a newer version)
+ * or GONE.
  */
 export const SWITCH_LIVE = new LuaScript(`
 ${POSITION_LESS}
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'LEASE' end
 local live = redis.call('GET', KEYS[2]) or ''
+if live == ARGV[3] then return 'OK' end
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'LEASE' end
+if redis.call('EXISTS', KEYS[7]) == 0 then return 'GONE' end
 if live ~= ARGV[2] then return 'RETRY' end
 if live ~= '' then
+  local old_version = tonumber(redis.call('HGET', KEYS[8], 'version'))
+  local new_version = tonumber(redis.call('HGET', KEYS[7], 'version'))
+  if old_version and new_version and old_version > new_version then return 'OUTDATED' end
   local old = redis.call('GET', KEYS[3]) or ''
   local new = redis.call('GET', KEYS[4]) or ''
   if position_less(new, old) then return 'BEHIND' end
@@ -169,5 +186,32 @@ else
   redis.call('DEL', KEYS[5])
 end
 redis.call('HSET', KEYS[7], 'liveSince', ARGV[4])
+-- Whatever upgrade was pending is settled: only one build runs at a time, and it deleted every other generation.
+redis.call('DEL', KEYS[9])
+return 'OK'
+`);
+
+/**
+ * Deletes some keys of a generation, unless it is live: whatever the caller believes (a switch whose reply was
+ * lost may have made it live), the live generation is never deleted. KEYS: live, then the generation's keys.
+ * ARGV: generation. Returns the number of keys removed, or -1 (refused: live).
+ */
+export const DROP_GENERATION_KEYS = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return -1 end
+if #KEYS < 2 then return 0 end
+return redis.call('UNLINK', unpack(KEYS, 2))
+`);
+
+/**
+ * Puts a parked entry's new error in its place (the list stays in log order), and into the halt flag when that
+ * entry is what halted the generation. KEYS: lease, parked list, halted. ARGV: token, entry as stored, new entry.
+ * Returns OK, LEASE or GONE (no such entry).
+ */
+export const REPLACE_PARKED = new LuaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'LEASE' end
+local at = redis.call('LPOS', KEYS[2], ARGV[2])
+if not at then return 'GONE' end
+redis.call('LSET', KEYS[2], at, ARGV[3])
+if redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('SET', KEYS[3], ARGV[3]) end
 return 'OK'
 `);

@@ -141,10 +141,53 @@ export class HandoverBusyError extends Error {
   }
 }
 
+export class LeaseWaitStoppedError extends Error {
+  constructor(key: string) {
+    super(`stopped while waiting for ${key}`);
+    this.name = 'LeaseWaitStoppedError';
+  }
+}
+
+/**
+ * How long a handover request outlives its holder, in lease TTLs. The request is renewed while its holder lives,
+ * so a command killed before it could withdraw it (Ctrl-C, SIGKILL) holds the live runner up for at most this.
+ */
+export const HANDOVER_TTL_LEASES = 3;
+
+/**
+ * Takes a lease, trying every 50 ms until `timeoutMs` has passed (an error naming `what`) or `shouldStop` says
+ * so (LeaseWaitStoppedError).
+ */
+export async function acquireWithin(
+  lease: Lease,
+  timeoutMs: number,
+  what: string,
+  shouldStop?: () => boolean,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await lease.tryAcquire())) {
+    if (shouldStop?.() === true) throw new LeaseWaitStoppedError(lease.key);
+    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export interface Takeover {
+  readonly lease: Lease;
+  /** Gives the lease back and withdraws the request. */
+  end(): Promise<void>;
+  /** Stops renewing without giving anything back: what a killed command leaves behind (tests use it). */
+  abandon(): void;
+}
+
 /**
  * Asks the holder of a projection's live lease to step aside (it releases the lease between batches and waits
  * until the handover ends) and takes the lease. `end()` gives it back. A dead holder's lease is taken when it runs
- * out; nobody answering within `timeoutMs` is an error.
+ * out; nobody answering within `timeoutMs` is an error, and so is `shouldStop` turning true while waiting.
+ *
+ * The request itself is a lease on the handover key (token compared, renewed while this process lives, a few
+ * lease TTLs long): a request whose reply was lost and that ioredis sends again is recognised as ours, and one
+ * left by a killed command runs out soon instead of stalling the runner.
  */
 export async function takeOverLease(
   redis: Redis,
@@ -153,12 +196,16 @@ export async function takeOverLease(
     readonly handoverKey: string;
     readonly ttlMs: number;
     readonly timeoutMs: number;
+    readonly shouldStop?: () => boolean;
   },
-): Promise<{ readonly lease: Lease; end(): Promise<void> }> {
+): Promise<Takeover> {
   const token = randomUUID();
-  if ((await redis.set(options.handoverKey, token, 'PX', options.timeoutMs + 60_000, 'NX')) !== 'OK') {
-    throw new HandoverBusyError(options.key);
-  }
+  const request = new Lease(redis, {
+    key: options.handoverKey,
+    handoverKey: options.handoverKey,
+    ttlMs: HANDOVER_TTL_LEASES * options.ttlMs,
+    token,
+  });
   const lease = new Lease(redis, {
     key: options.key,
     handoverKey: options.handoverKey,
@@ -167,17 +214,29 @@ export async function takeOverLease(
   });
   const end = async () => {
     await lease.release();
-    await RELEASE_LEASE.run(redis, [options.handoverKey], [token]);
+    await request.release();
   };
+  const abandon = () => {
+    lease.abandon();
+    request.abandon();
+  };
+  let requested: boolean;
   try {
-    const deadline = Date.now() + options.timeoutMs;
-    while (!(await lease.tryAcquire())) {
-      if (Date.now() > deadline) {
-        throw new Error(`the holder of ${options.key} did not hand it over within ${options.timeoutMs} ms`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return { lease, end };
+    requested = await request.tryAcquire();
+  } catch (error) {
+    // The request may have been stored and only its reply lost: withdraw it if it is there.
+    await RELEASE_LEASE.run(redis, [options.handoverKey], [token]).catch(() => undefined);
+    throw error;
+  }
+  if (!requested) throw new HandoverBusyError(options.key);
+  try {
+    await acquireWithin(
+      lease,
+      options.timeoutMs,
+      `the holder of ${options.key} did not hand it over`,
+      options.shouldStop,
+    );
+    return { lease, end, abandon };
   } catch (error) {
     await end();
     throw error;

@@ -3,13 +3,14 @@ import type { EventStore } from '@ismap/event-store';
 import type { Projection } from '../projection';
 import type { GenerationKeys, ProjectionKeys } from '../redis/keys';
 import { projectionKeys } from '../redis/keys';
-import { readLiveGeneration, readMeta } from '../redis/generations';
+import type { ParkedEvent } from '../redis/generations';
+import { readLiveGeneration, readMeta, readPendingUpgrade } from '../redis/generations';
 import { INIT_GENERATION } from '../redis/scripts';
 import { Alarm } from './alarm';
 import type { FeedEnd } from './feed';
 import { feed } from './feed';
 import { DEFAULT_LEASE_TTL_MS, Lease } from './lease';
-import { RebuildBusyError, rebuildProjection } from './rebuild';
+import { RebuildBusyError, RebuildHaltedError, rebuildProjection } from './rebuild';
 import type { ProjectionStatus } from './status';
 import { readProjectionStatus } from './status';
 
@@ -33,8 +34,22 @@ export interface ProjectionRunnerOptions {
   readonly log?: RunnerLog;
 }
 
+/**
+ * `upgrade-halted`: the new version's code halted while rebuilding (a `stop` projection's poison event); the old
+ * generation keeps serving, not updated, until `projections retry` or new code. `outdated`: the live generation
+ * was built by a newer version than this code; the runner leaves it to a runner of that version.
+ */
 export type RunnerState =
-  'stopped' | 'standby' | 'catching-up' | 'live' | 'halted' | 'rebuilding' | 'handing-over' | 'failing';
+  | 'stopped'
+  | 'standby'
+  | 'catching-up'
+  | 'live'
+  | 'halted'
+  | 'rebuilding'
+  | 'upgrade-halted'
+  | 'outdated'
+  | 'handing-over'
+  | 'failing';
 
 export interface RunnerStatus extends ProjectionStatus {
   readonly state: RunnerState;
@@ -48,7 +63,8 @@ const silent: RunnerLog = { info: () => undefined, warn: () => undefined, error:
  * Keeps one projection's live generation up to date from a checkpointed `$all` subscription, while it holds the
  * projection's lease; other runners (other worker processes) wait in standby and take over when the lease
  * expires. Follows the `live` pointer: after a rebuild's switch its next write is refused and it resumes on the
- * new generation. When the live generation was built by another projection version it builds a new one first.
+ * new generation. When the live generation was built by an older projection version it builds a new one first
+ * (resuming the build an earlier attempt left); when by a newer one, it stands by without writing.
  */
 export class ProjectionRunner {
   private readonly keys: ProjectionKeys;
@@ -61,6 +77,8 @@ export class ProjectionRunner {
   private currentState: RunnerState = 'stopped';
   private applied = 0;
   private missesReported = false;
+  /** What was last logged about an outdated runner or a halted upgrade, so each is logged once, not every tick. */
+  private reported: string | undefined;
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     this.keys = projectionKeys(options.keyPrefix, options.projection.name);
@@ -124,6 +142,14 @@ export class ProjectionRunner {
     while (!this.stopping) {
       try {
         if (!this.lease.held) {
+          // Checked before taking the lease, or an older runner would take it again and again from the one
+          // that should hold it.
+          const newer = await this.newerLiveVersion();
+          if (newer !== undefined) {
+            this.standByOutdated(newer);
+            await this.alarm.wait(Math.max(50, Math.floor(this.ttlMs / 3)));
+            continue;
+          }
           this.currentState = 'standby';
           if (!(await this.lease.tryAcquire())) {
             await this.alarm.wait(Math.max(50, Math.floor(this.ttlMs / 3)));
@@ -132,7 +158,10 @@ export class ProjectionRunner {
           this.log.info(`${this.name}: lease acquired`);
         }
         const end = await this.serve();
-        if (end === 'handover') {
+        if (typeof end === 'number') {
+          this.standByOutdated(end);
+          await this.lease.release();
+        } else if (end === 'handover') {
           this.currentState = 'handing-over';
           await this.lease.release();
           await this.waitWhile(async () => (await this.options.redis.exists(this.keys.handover)) === 1);
@@ -157,7 +186,8 @@ export class ProjectionRunner {
     return undefined;
   }
 
-  private async serve(): Promise<FeedEnd> {
+  /** Ends as the feed did, or with the live generation's version when it is newer than this code's. */
+  private async serve(): Promise<FeedEnd | number> {
     const { redis, projection } = this.options;
     for (;;) {
       const stop = this.interrupted();
@@ -166,10 +196,12 @@ export class ProjectionRunner {
       if (generation === undefined) continue;
       const generationKeys = this.keys.generation(generation);
       const meta = await readMeta(redis, generationKeys);
+      if (meta.version !== undefined && meta.version > projection.version) return meta.version;
       if (meta.version !== projection.version) {
         await this.upgrade(meta.version);
         continue;
       }
+      this.reported = undefined;
       if ((await redis.exists(generationKeys.halted)) === 1) {
         this.currentState = 'halted';
         await this.alarm.wait(this.options.idleTickMs ?? 1000);
@@ -238,12 +270,26 @@ export class ProjectionRunner {
     return Number(reply);
   }
 
-  /** A new projection version: the old generation keeps serving until the new one, built here, replaces it. */
+  /**
+   * A new projection version: the old generation keeps serving until the new one, built here, replaces it. A
+   * build that halted stays halted (kept, with its parked event) until `projections retry` lifts the halt, then
+   * resumes where it stopped; new code of another version discards it and starts again.
+   */
   private async upgrade(liveVersion: number | undefined): Promise<void> {
+    const { redis, projection } = this.options;
+    const pending = await readPendingUpgrade(redis, this.keys);
+    if (pending?.version === projection.version && pending.halted !== undefined) {
+      this.upgradeHalted(liveVersion, pending.generation, pending.halted);
+      await this.alarm.wait(this.options.idleTickMs ?? 1000);
+      return;
+    }
     this.currentState = 'rebuilding';
     this.log.info(
       `${this.name}: live generation has version ${String(liveVersion)}, code has ` +
-        `${this.options.projection.version}; rebuilding`,
+        `${projection.version}; ` +
+        (pending?.version === projection.version
+          ? `resuming the rebuild into generation ${pending.generation}`
+          : 'rebuilding'),
     );
     try {
       const result = await rebuildProjection({
@@ -255,6 +301,7 @@ export class ProjectionRunner {
         ...(this.options.maxBatch === undefined ? {} : { maxBatch: this.options.maxBatch }),
         shouldStop: () => this.interrupted() !== undefined,
         takeOverLiveLease: false,
+        upgrade: true,
       });
       this.log.info(`${this.name}: rebuilt into generation ${result.generation}`, {
         events: result.applied,
@@ -262,10 +309,48 @@ export class ProjectionRunner {
       });
     } catch (error) {
       if (this.interrupted() !== undefined) return;
+      if (error instanceof RebuildHaltedError && error.generation !== undefined) {
+        this.upgradeHalted(liveVersion, error.generation, error.parked);
+        return;
+      }
       if (!(error instanceof RebuildBusyError)) throw error;
       // Someone else (`cli rebuild`) is building it; look again later.
       await this.alarm.wait(this.options.idleTickMs ?? 1000);
     }
+  }
+
+  private upgradeHalted(liveVersion: number | undefined, generation: number, parked: ParkedEvent): void {
+    this.currentState = 'upgrade-halted';
+    const what = `upgrade-halted ${generation} ${parked.position} ${parked.error}`;
+    if (this.reported === what) return;
+    this.reported = what;
+    this.log.error(
+      `${this.name}: the upgrade to v${this.options.projection.version} halted at position ` +
+        `${parked.position} (${parked.type} ${parked.eventId}): ${parked.error}. The v${String(liveVersion)} ` +
+        `generation keeps serving, not updated; fix the code and run \`projections retry ${this.name}\` ` +
+        `(same version), or deploy it as a new version`,
+    );
+  }
+
+  /** The live generation's version, if it is newer than this code's. */
+  private async newerLiveVersion(): Promise<number | undefined> {
+    const { redis, projection } = this.options;
+    const generation = await readLiveGeneration(redis, this.keys);
+    if (generation === undefined) return undefined;
+    const { version } = await readMeta(redis, this.keys.generation(generation));
+    return version !== undefined && version > projection.version ? version : undefined;
+  }
+
+  private standByOutdated(liveVersion: number): void {
+    this.currentState = 'outdated';
+    const what = `outdated ${liveVersion}`;
+    if (this.reported === what) return;
+    this.reported = what;
+    this.log.warn(
+      `${this.name}: the live generation was built by v${liveVersion}, newer than this code's ` +
+        `v${this.options.projection.version}; standing by without writing (a runner of the newer version ` +
+        'keeps it up to date)',
+    );
   }
 
   private async waitWhile(condition: () => Promise<boolean>): Promise<void> {

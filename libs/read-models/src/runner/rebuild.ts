@@ -4,11 +4,14 @@ import { comparePositions } from '@ismap/event-store';
 import type { Projection } from '../projection';
 import type { ParkedEvent } from '../redis/generations';
 import {
+  GenerationLiveError,
   deleteGeneration,
   headPosition,
   listGenerations,
   readCheckpoint,
   readLiveGeneration,
+  readMeta,
+  readPendingUpgrade,
 } from '../redis/generations';
 import type { GenerationKeys, ProjectionKeys } from '../redis/keys';
 import { projectionKeys } from '../redis/keys';
@@ -42,6 +45,13 @@ export interface RebuildOptions {
   readonly takeOverLiveLease?: boolean;
   /** How long to wait for the live runner to hand its lease over. */
   readonly handoverTimeoutMs?: number;
+  /**
+   * The runner's own rebuild after a version change: the generation is recorded as the projection's pending
+   * upgrade and kept when the build halts or is interrupted, so a halt stays visible (`cli projections`, its
+   * parked event retried by `projections retry`) and the next attempt resumes it instead of starting over. A
+   * pending upgrade built by another version is deleted like any leftover generation.
+   */
+  readonly upgrade?: boolean;
 }
 
 export interface RebuildManyOptions extends Omit<RebuildOptions, 'projection'> {
@@ -67,7 +77,8 @@ export interface RebuildResult {
   readonly previousGeneration: number | undefined;
   readonly checkpoint: Position | undefined;
   readonly applied: number;
-  readonly parked: readonly ParkedEvent[];
+  /** Events parked while building (they are in the projection's parked list now; `cli projections parked`). */
+  readonly parked: number;
   readonly durationMs: number;
   readonly deletedKeys: number;
 }
@@ -87,12 +98,32 @@ export class RebuildHaltedError extends Error {
   constructor(
     projection: string,
     readonly parked: ParkedEvent,
+    /** The halted generation, when it is kept (an upgrade); otherwise it was deleted. */
+    readonly generation?: number,
   ) {
     super(
       `rebuild of ${projection} stopped at position ${parked.position} (${parked.type} ${parked.eventId}): ` +
         `${parked.error}; the live generation is unchanged`,
     );
     this.name = 'RebuildHaltedError';
+  }
+}
+
+/** A rebuild by code older than the live generation's: it would take the model back to an older version. */
+export class RebuildOutdatedError extends Error {
+  constructor(projection: string, liveVersion: number | undefined, version: number) {
+    super(
+      `the live generation of ${projection} was built by v${liveVersion ?? '?'}, newer than this code's ` +
+        `v${version}; an older build does not replace it (run the newer code)`,
+    );
+    this.name = 'RebuildOutdatedError';
+  }
+}
+
+export class GenerationGoneError extends Error {
+  constructor(projection: string, generation: number) {
+    super(`rebuild of ${projection}: generation ${generation} was deleted before it could go live`);
+    this.name = 'GenerationGoneError';
   }
 }
 
@@ -108,7 +139,9 @@ interface Build {
   checkpoint: Position | undefined;
   behind: number;
   applied: number;
-  readonly parked: ParkedEvent[];
+  /** Counted, not kept: the entries themselves are written to the generation's parked list batch by batch. */
+  parked: number;
+  halted?: ParkedEvent;
   takeover?: { end(): Promise<void> } | undefined;
   previous?: number | undefined;
   switched: boolean;
@@ -153,7 +186,7 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
       checkpoint: undefined,
       behind: 0,
       applied: 0,
-      parked: [],
+      parked: 0,
       switched: false,
     };
   });
@@ -167,7 +200,7 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
       checkpoint,
       head: build.head,
       applied: build.applied,
-      parked: build.parked.length,
+      parked: build.parked,
       elapsedMs: Date.now() - started,
     });
   };
@@ -175,22 +208,58 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
     build.error = error;
     report(build, 'failed');
   };
+  // An upgrade's generation is kept for the next attempt, unless it can never go live.
+  const keep = (build: Build) =>
+    options.upgrade === true &&
+    !(build.error instanceof RebuildOutdatedError) &&
+    !(build.error instanceof GenerationGoneError);
 
   try {
     for (const build of builds) {
+      const { keys, projection } = build;
       if (!(await build.lease.tryAcquire())) {
-        build.error = new RebuildBusyError(build.projection.name);
+        build.error = new RebuildBusyError(projection.name);
         continue;
       }
-      const live = await readLiveGeneration(redis, build.keys);
-      for (const orphan of await listGenerations(redis, build.keys)) {
-        if (orphan !== live) await deleteGeneration(redis, build.keys.generation(orphan));
+      const live = await readLiveGeneration(redis, keys);
+      const liveVersion =
+        live === undefined ? undefined : (await readMeta(redis, keys.generation(live))).version;
+      if (liveVersion !== undefined && liveVersion > projection.version) {
+        build.error = new RebuildOutdatedError(projection.name, liveVersion, projection.version);
+        continue;
       }
-      build.generation = build.keys.generation(await redis.incr(build.keys.generationSeq));
-      await redis.hset(build.generation.meta, {
-        version: build.projection.version,
-        createdAt: new Date().toISOString(),
-      });
+      const pending = options.upgrade === true ? await readPendingUpgrade(redis, keys) : undefined;
+      const resume =
+        pending !== undefined && pending.version === projection.version && pending.generation !== live
+          ? pending
+          : undefined;
+      for (const orphan of await listGenerations(redis, keys)) {
+        if (orphan === live || orphan === resume?.generation) continue;
+        await deleteGeneration(redis, keys, orphan).catch((error: unknown) => {
+          // It went live after `live` was read: not an orphan after all.
+          if (!(error instanceof GenerationLiveError)) throw error;
+        });
+      }
+      if (resume !== undefined) {
+        build.generation = keys.generation(resume.generation);
+        if (resume.halted !== undefined) {
+          build.halted = resume.halted;
+          build.error = new RebuildHaltedError(projection.name, resume.halted, resume.generation);
+        }
+        continue;
+      }
+      build.generation = keys.generation(await redis.incr(keys.generationSeq));
+      const meta = { version: projection.version, createdAt: new Date().toISOString() };
+      if (options.upgrade === true) {
+        await redis
+          .multi()
+          .hset(build.generation.meta, meta)
+          .del(keys.upgrade)
+          .hset(keys.upgrade, { generation: build.generation.generation, version: projection.version })
+          .exec();
+      } else {
+        await redis.hset(build.generation.meta, meta);
+      }
     }
     const head = await headPosition(store);
     for (const build of builds) {
@@ -212,9 +281,10 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
       });
       for (const [i, build] of pending.entries()) {
         const end = ends[i];
-        const halted = build.parked[build.parked.length - 1];
+        const halted = build.halted;
         if (end === 'halted' && halted !== undefined) {
-          fail(build, new RebuildHaltedError(build.projection.name, halted));
+          const kept = options.upgrade === true ? build.generation?.generation : undefined;
+          fail(build, new RebuildHaltedError(build.projection.name, halted, kept));
         } else if (end !== 'done') {
           fail(build, new Error(`rebuild of ${build.projection.name} interrupted (${end ?? 'no end'})`));
         } else {
@@ -235,7 +305,10 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
       const deletedKeys =
         build.previous === undefined
           ? 0
-          : await deleteGeneration(redis, build.keys.generation(build.previous));
+          : await deleteGeneration(redis, build.keys, build.previous).catch((error: unknown) => {
+              if (error instanceof GenerationLiveError) return 0;
+              throw error;
+            });
       const checkpoint = await readCheckpoint(redis, generation);
       build.result = {
         projection: build.projection.name,
@@ -252,8 +325,9 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
   } finally {
     for (const build of builds) {
       await build.takeover?.end().catch(() => undefined);
-      if (!build.switched && build.generation !== undefined) {
-        await deleteGeneration(redis, build.generation).catch(() => undefined);
+      if (!build.switched && build.generation !== undefined && !keep(build)) {
+        // Refused if it is live after all (a switch whose outcome this process could not learn).
+        await deleteGeneration(redis, build.keys, build.generation.generation).catch(() => undefined);
       }
       await build.lease.release().catch(() => undefined);
     }
@@ -288,7 +362,8 @@ function member(
     lease: build.lease,
     onBatch: (outcome, batch) => {
       build.applied += outcome.applied;
-      build.parked.push(...outcome.parked);
+      build.parked += outcome.parked.length;
+      if (outcome.halted !== undefined) build.halted = outcome.halted;
       if (batch.through !== undefined && less(build.head, batch.through)) build.head = batch.through;
       report(build, 'building', outcome.checkpoint);
     },
@@ -311,24 +386,35 @@ async function trySwitch(build: Build, options: RebuildManyOptions): Promise<voi
   const { redis } = options;
   const generation = build.generation!;
   const previous = await readLiveGeneration(redis, build.keys);
-  const reply = await SWITCH_LIVE.run(
-    redis,
-    [
-      build.keys.buildLease,
-      build.keys.live,
-      previous === undefined ? generation.checkpoint : build.keys.generation(previous).checkpoint,
-      generation.checkpoint,
-      build.keys.parked,
-      generation.buildParked,
-      generation.meta,
-    ],
-    [
-      build.lease.token,
-      previous === undefined ? '' : String(previous),
-      generation.generation,
-      new Date().toISOString(),
-    ],
-  );
+  const previousKeys = previous === undefined ? generation : build.keys.generation(previous);
+  let reply: unknown;
+  try {
+    reply = await SWITCH_LIVE.run(
+      redis,
+      [
+        build.keys.buildLease,
+        build.keys.live,
+        previousKeys.checkpoint,
+        generation.checkpoint,
+        build.keys.parked,
+        generation.buildParked,
+        generation.meta,
+        previousKeys.meta,
+        build.keys.upgrade,
+      ],
+      [
+        build.lease.token,
+        previous === undefined ? '' : String(previous),
+        generation.generation,
+        new Date().toISOString(),
+      ],
+    );
+  } catch (error) {
+    // The script may have run and only its reply been lost: the live pointer tells. If it cannot be read,
+    // the rebuild fails and its generation is not deleted unless Redis confirms it is not live.
+    if ((await readLiveAfterFailure(redis, build.keys)) !== generation.generation) throw error;
+    reply = 'OK';
+  }
   if (reply === 'OK') {
     build.switched = true;
     build.previous = previous;
@@ -340,6 +426,15 @@ async function trySwitch(build: Build, options: RebuildManyOptions): Promise<voi
     build.error = new Error(`rebuild of ${build.projection.name} lost its lease`);
     return;
   }
+  if (reply === 'GONE') {
+    build.error = new GenerationGoneError(build.projection.name, generation.generation);
+    return;
+  }
+  if (reply === 'OUTDATED') {
+    const liveVersion = previous === undefined ? undefined : (await readMeta(redis, previousKeys)).version;
+    build.error = new RebuildOutdatedError(build.projection.name, liveVersion, build.projection.version);
+    return;
+  }
   // BEHIND or RETRY: catch up again. The live runner got ahead once more; under a steady stream of events that
   // can go on for ever, so the last stretch is caught up with it standing aside (it resumes on the new generation).
   if (reply === 'BEHIND' && build.takeover === undefined && options.takeOverLiveLease !== false) {
@@ -348,6 +443,19 @@ async function trySwitch(build: Build, options: RebuildManyOptions): Promise<voi
       handoverKey: build.keys.handover,
       ttlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
       timeoutMs: options.handoverTimeoutMs ?? 30_000,
+      ...(options.shouldStop === undefined ? {} : { shouldStop: options.shouldStop }),
     });
+  }
+}
+
+/** The live generation, read again a few times while Redis is reconnecting; throws if it stays unreadable. */
+async function readLiveAfterFailure(redis: Redis, keys: ProjectionKeys): Promise<number | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readLiveGeneration(redis, keys);
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
   }
 }

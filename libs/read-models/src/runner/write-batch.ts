@@ -201,7 +201,10 @@ export interface CommitOptions {
   readonly from: Position | undefined;
   /** The checkpoint to store; undefined leaves it as it is. */
   readonly checkpoint: Position | undefined;
-  /** '' leaves the halt flag alone, 'del' clears it, anything else is stored as the halt reason. */
+  /**
+   * '' leaves the halt flag alone, 'del' clears it, 'lift' clears it if the parked list is empty after this
+   * write's removals, anything else is stored as the halt reason.
+   */
   readonly halt: string;
   readonly push: readonly string[];
   readonly remove: readonly string[];
@@ -213,7 +216,7 @@ export async function commitWrite(
   target: WriteTarget,
   data: EncodedWrite,
   options: CommitOptions,
-): Promise<{ readonly status: WriteStatus; readonly handoverRequested: boolean }> {
+): Promise<{ readonly status: WriteStatus; readonly handoverRequested: boolean; readonly lifted: boolean }> {
   const live = target.mode === 'live';
   const reply = (await WRITE_BATCH.run(
     redis,
@@ -239,6 +242,6 @@ export async function commitWrite(
       ...options.remove,
       ...data.args,
     ],
-  )) as [WriteStatus, number];
-  return { status: reply[0], handoverRequested: reply[1] === 1 };
+  )) as [WriteStatus, number, number];
+  return { status: reply[0], handoverRequested: reply[1] === 1, lifted: reply[2] === 1 };
 }

@@ -114,3 +114,53 @@ export async function waitUntil(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** `count` events of type Tick with `n` = from, from + 1, …, spread over seven streams. */
+export async function appendTicks(
+  store: EventStore,
+  count: number,
+  from = 0,
+  extra: (n: number) => Record<string, unknown> = () => ({}),
+): Promise<void> {
+  for (let i = 0; i < count; i += 250) {
+    await Promise.all(
+      Array.from({ length: Math.min(250, count - i) }, (_, j) =>
+        store.appendToStream(
+          `tick-${(from + i + j) % 7}`,
+          [testEvent('Tick', { n: from + i + j, ...extra(from + i + j) })],
+          {
+            expectedRevision: 'any',
+          },
+        ),
+      ),
+    );
+  }
+}
+
+/** The live generation's stored checkpoint. */
+export async function liveCheckpoint(
+  redis: Redis,
+  prefix: string,
+  projection: Projection,
+): Promise<string | undefined> {
+  const keys = projectionKeys(prefix, projection.name);
+  const generation = await readLiveGeneration(redis, keys);
+  if (generation === undefined) return undefined;
+  return (await redis.get(keys.generation(generation).checkpoint)) ?? undefined;
+}
+
+/** A runner log that keeps what it was told, for assertions on what an operator would read. */
+export function recordingLog(): {
+  readonly lines: { level: 'info' | 'warn' | 'error'; message: string }[];
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+} {
+  const lines: { level: 'info' | 'warn' | 'error'; message: string }[] = [];
+  return {
+    lines,
+    info: (message) => lines.push({ level: 'info', message }),
+    warn: (message) => lines.push({ level: 'warn', message }),
+    error: (message) => lines.push({ level: 'error', message }),
+  };
+}
