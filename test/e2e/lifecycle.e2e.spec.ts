@@ -421,9 +421,15 @@ describe('the ISMAP lifecycle over HTTP (embedded store, real Redis)', () => {
     });
 
     // RENEWAL applied before validUntil: the service is RENEWAL_PENDING from the application.
+    // The renewal's statement adds a region: the registration rests on it once renewed.
+    const renewalScope = {
+      description: 'Contact-centre SaaS and its operations',
+      regions: ['Tokyo', 'Osaka', 'Sapporo'],
+    };
     const renewal = await submit({
       kind: 'RENEWAL',
       serviceId,
+      scope: renewalScope,
       auditPeriod: { start: '2024-04-01', end: '2025-03-31' },
       auditReportDate: '2025-05-10',
       submittedOn: '2025-06-01',
@@ -452,6 +458,7 @@ describe('the ISMAP lifecycle over HTTP (embedded store, real Redis)', () => {
         auditPeriod: { start: '2024-04-01', end: '2025-03-31' },
         renewedOn: '2025-09-10',
         validUntil: '2026-07-31',
+        statement: { serviceName: 'Example Contact Center', serviceModel: 'SaaS', scope: renewalScope },
       },
     });
 

@@ -114,6 +114,7 @@ function rulingReactions(ruling: RulingRecorded['data'] | RulingConfirmed['data'
               validUntil: effect.validUntil,
               renewedOn: on,
               ...byRuling,
+              ...(effect.statement === undefined ? {} : { statement: effect.statement }),
             },
           },
         },

@@ -190,6 +190,33 @@ describe('reactionsTo', () => {
       ]);
     });
 
+    it('carries the renewal’s statement into the renewal, where the ruling recorded one', () => {
+      const statement = {
+        serviceName: 'Example Cloud 2 (illustrative)',
+        serviceModel: 'PaaS' as const,
+        scope: { description: 'Compute, storage and backup', regions: ['Tokyo'] },
+      };
+      const event = ruling(
+        'RENEW',
+        {
+          kind: 'RENEW_REGISTRATION',
+          applicationId: RENEWAL_ID,
+          serviceId: SERVICE_ID,
+          registrationNumber: 'C21-0001-2',
+          auditBodyId: AUDIT_BODY_ID,
+          auditPeriod: { start: '2021-01-01', end: '2021-12-31' },
+          validUntil: '2023-04-30',
+          statement,
+        },
+        { kind: 'application', applicationId: RENEWAL_ID },
+        'C21-0001-2',
+      );
+      expect(reactionsTo(event)[0]?.command).toMatchObject({
+        type: 'RenewRegistration',
+        data: { statement },
+      });
+    });
+
     it('changes the service and decides the application on APPROVE_CHANGE', () => {
       const scope = { description: 'Compute and storage', regions: ['Tokyo', 'Osaka', 'Fukuoka'] };
       const event = ruling(

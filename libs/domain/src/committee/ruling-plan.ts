@@ -5,7 +5,7 @@ import type { RegistryList } from '../registry/registry';
 import { nextRenewalNumber } from '../rules/registration-numbers';
 import { validUntil } from '../rules/validity';
 import type { ServiceState } from '../services/service';
-import type { ServiceRegistered } from '../services/service.events';
+import type { RenewalStatement, ServiceRegistered } from '../services/service.events';
 import { DomainError } from '../shared/domain-error';
 import { assertNever } from '../shared/messages';
 import type { ApplicationKind, Decision, Period, Scope, ServiceModel } from '../shared/vocabulary';
@@ -32,6 +32,8 @@ export type RulingEffect =
       readonly auditBodyId: string;
       readonly auditPeriod: Period;
       readonly validUntil: string;
+      /** Absent on rulings recorded before the renewal's statement was carried (see RegistrationRenewed). */
+      readonly statement?: RenewalStatement;
     }
   | {
       readonly kind: 'APPROVE_CHANGE';
@@ -182,6 +184,7 @@ export function planRuling(inputs: RulingInputs): RulingPlan {
               auditBodyId: app.auditBodyId,
               auditPeriod: app.auditPeriod,
               validUntil: until,
+              statement: { serviceName: app.serviceName, serviceModel: app.serviceModel, scope: app.scope },
             },
             registrationNumber,
           );

@@ -224,11 +224,35 @@ describe('planRuling', () => {
               auditBodyId: AUDIT_BODY_ID,
               auditPeriod,
               validUntil,
+              statement: {
+                serviceName: 'Example Cloud (illustrative)',
+                serviceModel: 'IaaS',
+                scope: { description: 'Compute and storage', regions: ['Tokyo', 'Osaka'] },
+              },
             },
           },
         ]);
       },
     );
+
+    it('carries the statement the renewal application makes, as corrected before the ruling', () => {
+      const statement = {
+        description: 'Compute, storage and backup',
+        regions: ['Tokyo', 'Osaka', 'Fukuoka'],
+      };
+      const renewal = referredApplication(
+        submitRenewal({
+          serviceName: 'Example Cloud 2 (illustrative)',
+          serviceModel: 'PaaS',
+          scope: statement,
+        }),
+        MEETING_5,
+      );
+      expect(planRuling(renewInputs(renewal, renewalPending)).complete(null).effect).toMatchObject({
+        kind: 'RENEW_REGISTRATION',
+        statement: { serviceName: 'Example Cloud 2 (illustrative)', serviceModel: 'PaaS', scope: statement },
+      });
+    });
 
     it('counts the renewals in the number: C21-0008-2 renews as C21-0008-3', () => {
       const second = [serviceRegistered({ registrationNumber: 'C21-0008-2' }), renewalApplied(RENEWAL_ID)];

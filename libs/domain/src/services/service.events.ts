@@ -32,6 +32,12 @@ export type RenewalClosed = DomainEvent<
   'RenewalClosed',
   { serviceId: string; applicationId: string; outcome: 'WITHDRAWN' | 'REJECTED'; closedOn: string }
 >;
+/** What a renewal application states about the service (言明書): the registration rests on it once renewed. */
+export interface RenewalStatement {
+  readonly serviceName: string;
+  readonly serviceModel: ServiceModel;
+  readonly scope: Scope;
+}
 export type RegistrationRenewed = DomainEvent<
   'RegistrationRenewed',
   {
@@ -44,6 +50,11 @@ export type RegistrationRenewed = DomainEvent<
     validUntil: string;
     rulingId: string;
     meetingId: string;
+    /**
+     * The renewal application's statement as the committee ruled on it. Absent on renewals recorded before it was
+     * carried: those kept the statement the registration had.
+     */
+    statement?: RenewalStatement;
   }
 >;
 export type ServiceChangeApproved = DomainEvent<

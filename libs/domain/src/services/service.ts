@@ -5,7 +5,7 @@ import type { Command, CommandContext, Decider } from '../shared/messages';
 import { assertNever } from '../shared/messages';
 import type { IncidentStage, Period, Scope, ServiceModel, Track } from '../shared/vocabulary';
 import type { ServiceFacts } from '../applications/application';
-import type { ServiceEvent, ServiceRegistered } from './service.events';
+import type { RenewalStatement, ServiceEvent, ServiceRegistered } from './service.events';
 import type { RenewalReminderDays } from './renewal-reminders';
 import { dueRenewalReminder, isRenewalReminderDays } from './renewal-reminders';
 
@@ -26,6 +26,7 @@ export type RenewRegistration = Command<
     validUntil: string;
     rulingId: string;
     meetingId: string;
+    statement?: RenewalStatement;
   }
 >;
 export type ApplyServiceChange = Command<
@@ -426,6 +427,13 @@ function evolve(state: ServiceState, event: ServiceEvent): ServiceState {
         auditPeriod: event.data.auditPeriod,
         validUntil: event.data.validUntil,
         remindersSent: [],
+        ...(event.data.statement === undefined
+          ? {}
+          : {
+              serviceName: event.data.statement.serviceName,
+              serviceModel: event.data.statement.serviceModel,
+              scope: event.data.statement.scope,
+            }),
       };
     case 'ServiceChangeApproved':
       return {

@@ -368,6 +368,27 @@ describe('service decider', () => {
       });
     });
 
+    it('takes the name, model and scope the renewal was granted on, and keeps them for a renewal without', () => {
+      const statement = {
+        serviceName: 'Example Cloud 2',
+        serviceModel: 'PaaS' as const,
+        scope: { description: 'Compute, storage and backup', regions: ['Tokyo'] },
+      };
+      const withStatement: ServiceEvent = {
+        type: 'RegistrationRenewed',
+        data: { serviceId: SERVICE_ID, ...renewal, statement },
+      };
+      spec
+        .given(pending)
+        .when({ type: 'RenewRegistration', data: { ...renewal, statement } })
+        .then([withStatement]);
+      expect(stateAfter(serviceDecider, [...pending, withStatement])).toMatchObject(statement);
+      expect(stateAfter(serviceDecider, [...pending, renewed])).toMatchObject({
+        serviceName: 'Example Cloud (illustrative)',
+        serviceModel: 'IaaS',
+      });
+    });
+
     it('refuses to renew when no renewal is pending', () => {
       spec.given(registered).when(renew()).thenThrows('RENEWAL.NOT_PENDING');
     });

@@ -35,15 +35,6 @@ export interface RegistrationDoc {
 
 export type RegistrationStatus = 'REGISTERED' | 'RENEWAL_PENDING' | 'EXPIRED' | 'WITHDRAWN' | 'REVOKED';
 
-/** The statement (言明書) a renewal application makes, kept until the committee rules on it. */
-export interface RenewalStatementDoc {
-  readonly applicationId: string;
-  readonly serviceId: string;
-  readonly serviceName: string;
-  readonly serviceModel: string;
-  readonly scope: RegistrationDoc['scope'];
-}
-
 export interface ProviderDoc {
   readonly providerId: string;
   readonly name: string;
@@ -64,7 +55,6 @@ export interface AuditBodyDoc {
 export const SERVICES = 'services';
 export const PROVIDERS = 'providers';
 export const AUDIT_BODIES = 'auditBodies';
-export const RENEWAL_STATEMENTS = 'renewalStatements';
 
 const EVENT_TYPES = [
   'ProviderRegistered',
@@ -72,8 +62,6 @@ const EVENT_TYPES = [
   'AuditBodyRegistered',
   'AuditBodyDelisted',
   'ServiceRegistered',
-  'ApplicationSubmitted',
-  'ApplicationResubmitted',
   'RenewalApplied',
   'RenewalClosed',
   'RegistrationRenewed',
@@ -96,12 +84,10 @@ function updateAuditBody(tx: ReadModelTx, id: string, change: (doc: AuditBodyDoc
   if (doc !== undefined) tx.put(AUDIT_BODIES, id, change(doc) as unknown as Doc);
 }
 
+type RegistrationStatement = Pick<RegistrationDoc, 'serviceName' | 'serviceModel' | 'scope'>;
+
 /** A statement dated `on` replaces the one the entry shows unless that one is later (history entered late). */
-function withStatement(
-  doc: RegistrationDoc,
-  on: string,
-  statement: Pick<RegistrationDoc, 'serviceName' | 'serviceModel' | 'scope'>,
-): RegistrationDoc {
+function withStatement(doc: RegistrationDoc, on: string, statement: RegistrationStatement): RegistrationDoc {
   if (on < doc.statementOn) return doc;
   return {
     ...doc,
@@ -113,9 +99,9 @@ function withStatement(
 }
 
 /**
- * Version 2: a renewal shows the statement of its renewal application (version 1 kept the first registration's
- * name, model and scope), an older change or renewal entered after a newer one does not replace the newer one's
- * statement, and a withdrawal keeps the pending renewal that keeps the registration valid until it takes effect.
+ * Version 2: a renewal shows the statement it was granted on (version 1 kept the first registration's name, model
+ * and scope), an older change or renewal entered after a newer one does not replace the newer one's statement, and
+ * a withdrawal keeps the pending renewal that keeps the registration valid until it takes effect.
  */
 export const registrationsProjection: Projection = {
   name: 'registrations',
@@ -128,21 +114,8 @@ export const registrationsProjection: Projection = {
     const data = event.data as Data;
     if (event.type.startsWith('AuditBody'))
       return [{ collection: AUDIT_BODIES, id: str(data, 'auditBodyId') }];
-    switch (event.type) {
-      case 'ProviderRegistered':
-      case 'ServiceRegistered':
-      case 'ApplicationSubmitted':
-        return [];
-      case 'ApplicationResubmitted':
-        return [{ collection: RENEWAL_STATEMENTS, id: str(data, 'applicationId') }];
-      case 'RegistrationRenewed':
-        return [
-          { collection: SERVICES, id: str(data, 'serviceId') },
-          { collection: RENEWAL_STATEMENTS, id: str(data, 'applicationId') },
-        ];
-      default:
-        return [{ collection: SERVICES, id: str(data, 'serviceId') }];
-    }
+    if (event.type === 'ProviderRegistered' || event.type === 'ServiceRegistered') return [];
+    return [{ collection: SERVICES, id: str(data, 'serviceId') }];
   },
 
   evolve(tx: ReadModelTx, event: RecordedEvent): void {
@@ -206,31 +179,6 @@ export const registrationsProjection: Projection = {
         tx.put(SERVICES, doc.serviceId, doc as unknown as Doc);
         return;
       }
-      case 'ApplicationSubmitted': {
-        if (d['kind'] !== 'RENEWAL') return;
-        const statement: RenewalStatementDoc = {
-          applicationId: str(d, 'applicationId'),
-          serviceId: str(d, 'serviceId'),
-          serviceName: str(d, 'serviceName'),
-          serviceModel: str(d, 'serviceModel'),
-          scope: d['scope'] as RegistrationDoc['scope'],
-        };
-        tx.put(RENEWAL_STATEMENTS, statement.applicationId, statement as unknown as Doc);
-        return;
-      }
-      case 'ApplicationResubmitted': {
-        const id = str(d, 'applicationId');
-        const statement = tx.get(RENEWAL_STATEMENTS, id) as RenewalStatementDoc | undefined;
-        if (statement === undefined) return;
-        const changes = d['changes'] as Partial<RenewalStatementDoc>;
-        tx.put(RENEWAL_STATEMENTS, id, {
-          ...statement,
-          ...(changes.serviceName === undefined ? {} : { serviceName: changes.serviceName }),
-          ...(changes.serviceModel === undefined ? {} : { serviceModel: changes.serviceModel }),
-          ...(changes.scope === undefined ? {} : { scope: changes.scope }),
-        });
-        return;
-      }
       case 'RenewalApplied':
         updateService(tx, str(d, 'serviceId'), (doc) => ({
           ...doc,
@@ -239,7 +187,6 @@ export const registrationsProjection: Projection = {
         }));
         return;
       case 'RenewalClosed':
-        tx.delete(RENEWAL_STATEMENTS, str(d, 'applicationId'));
         updateService(tx, str(d, 'serviceId'), (doc) => ({
           ...doc,
           status: 'REGISTERED',
@@ -247,10 +194,8 @@ export const registrationsProjection: Projection = {
         }));
         return;
       case 'RegistrationRenewed': {
-        const statement = tx.get(RENEWAL_STATEMENTS, str(d, 'applicationId')) as
-          RenewalStatementDoc | undefined;
-        tx.delete(RENEWAL_STATEMENTS, str(d, 'applicationId'));
         const renewedOn = str(d, 'renewedOn');
+        const statement = d['statement'] as RegistrationStatement | undefined;
         updateService(tx, str(d, 'serviceId'), (doc) => {
           const renewed: RegistrationDoc = {
             ...doc,
@@ -262,6 +207,7 @@ export const registrationsProjection: Projection = {
             validUntil: str(d, 'validUntil'),
             lastRenewedOn: renewedOn,
           };
+          // A renewal recorded before it carried its statement left the registration's as it was.
           return statement === undefined ? renewed : withStatement(renewed, renewedOn, statement);
         });
         return;

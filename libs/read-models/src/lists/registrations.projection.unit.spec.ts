@@ -1,13 +1,8 @@
+import type { RenewalStatement } from '@ismap/domain';
 import type { AnyEvent } from '../trail/event-log.spec';
 import { applicationSubmitted, EventLog, project, serviceRegistered } from '../trail/event-log.spec';
 import type { RegistrationDoc } from './registrations.projection';
-import {
-  isListedOn,
-  registrationsProjection,
-  RENEWAL_STATEMENTS,
-  SERVICES,
-  statusOn,
-} from './registrations.projection';
+import { isListedOn, registrationsProjection, SERVICES, statusOn } from './registrations.projection';
 
 /** SVC-0001: registered 2021-03-12 on a period ending 2020-12-31, so valid until 2022-04-30 (DOMAIN.md 7). */
 const REGISTERED = serviceRegistered();
@@ -29,7 +24,14 @@ const renewalApplied = (appliedOn: string): AnyEvent => ({
   data: { serviceId: 'SVC-0001', applicationId: 'APP-0002', appliedOn },
 });
 
-const renewed = (renewedOn: string): AnyEvent => ({
+const STATEMENT: RenewalStatement = {
+  serviceName: 'テストクラウド IaaS 第2世代',
+  serviceModel: 'PaaS',
+  scope: { description: '基盤と管理コンソール', regions: ['東京', '大阪', '福岡'] },
+};
+
+/** `statement: null` for a renewal recorded before the event carried its statement. */
+const renewed = (renewedOn: string, statement: RenewalStatement | null = STATEMENT): AnyEvent => ({
   type: 'RegistrationRenewed',
   data: {
     serviceId: 'SVC-0001',
@@ -41,6 +43,7 @@ const renewed = (renewedOn: string): AnyEvent => ({
     validUntil: '2023-04-30',
     rulingId: 'R-0002',
     meetingId: 'M2',
+    ...(statement === null ? {} : { statement }),
   },
 });
 
@@ -89,14 +92,10 @@ describe('registrations projection: evolve', () => {
     });
   });
 
-  it('shows the renewal application’s statement once the registration is renewed', () => {
+  it('shows the statement the renewal was granted on', () => {
     const doc = serviceAfter([
       REGISTERED,
-      renewalSubmitted('2022-03-01', {
-        serviceName: 'テストクラウド IaaS 第2世代',
-        serviceModel: 'PaaS',
-        scope: { description: '基盤と管理コンソール', regions: ['東京', '大阪', '福岡'] },
-      }),
+      renewalSubmitted('2022-03-01'),
       renewalApplied('2022-03-01'),
       renewed('2022-04-20'),
     ]);
@@ -105,56 +104,21 @@ describe('registrations projection: evolve', () => {
       auditBodyId: 'AB-RENEWAL',
       validUntil: '2023-04-30',
       lastRenewedOn: '2022-04-20',
-      serviceName: 'テストクラウド IaaS 第2世代',
-      serviceModel: 'PaaS',
-      scope: { description: '基盤と管理コンソール', regions: ['東京', '大阪', '福岡'] },
+      ...STATEMENT,
       statementOn: '2022-04-20',
     });
   });
 
-  it('takes a resubmitted renewal statement, and forgets the statement once ruled on', () => {
-    const log = new EventLog().recordAll([
-      REGISTERED,
-      renewalSubmitted('2022-03-01'),
-      {
-        type: 'ApplicationResubmitted',
-        data: {
-          applicationId: 'APP-0002',
-          changes: { scope: { description: '訂正後の範囲', regions: ['大阪'] } },
-          resubmittedOn: '2022-03-10',
-        },
-      },
-      renewalApplied('2022-03-10'),
-      renewed('2022-04-20'),
-    ]);
-    const model = project(registrationsProjection, log);
-    expect((model.get(SERVICES, 'SVC-0001') as unknown as RegistrationDoc).scope).toEqual({
-      description: '訂正後の範囲',
-      regions: ['大阪'],
+  it('keeps the registration’s statement for a renewal recorded before renewals carried one', () => {
+    const doc = serviceAfter([REGISTERED, renewalApplied('2022-03-01'), renewed('2022-04-20', null)]);
+    expect(doc).toMatchObject({
+      registrationNumber: 'C21-0001-2',
+      validUntil: '2023-04-30',
+      serviceName: 'テストクラウド IaaS',
+      serviceModel: 'IaaS',
+      scope: { description: 'IaaS 基盤サービス', regions: ['東京', '大阪'] },
+      statementOn: '2021-03-12',
     });
-    expect(model.get(RENEWAL_STATEMENTS, 'APP-0002')).toBeUndefined();
-  });
-
-  it('keeps no statement of a NEW or CHANGE application, and drops one whose renewal was closed', () => {
-    const model = project(
-      registrationsProjection,
-      new EventLog().recordAll([
-        applicationSubmitted(),
-        REGISTERED,
-        renewalSubmitted('2022-03-01'),
-        renewalApplied('2022-03-01'),
-        {
-          type: 'RenewalClosed',
-          data: {
-            serviceId: 'SVC-0001',
-            applicationId: 'APP-0002',
-            outcome: 'WITHDRAWN',
-            closedOn: '2022-03-20',
-          },
-        },
-      ]),
-    );
-    expect(model.all(RENEWAL_STATEMENTS)).toEqual([]);
   });
 
   it('keeps the newer statement when an older change is entered after it (history entered late)', () => {
@@ -170,7 +134,7 @@ describe('registrations projection: evolve', () => {
   it('renews validity but keeps a later change’s statement when the renewal is entered after it', () => {
     const doc = serviceAfter([
       REGISTERED,
-      renewalSubmitted('2022-03-01', { serviceName: '更新時の名称' }),
+      renewalSubmitted('2022-03-01'),
       renewalApplied('2022-03-01'),
       changeApproved('2022-06-01', '変更後の名称'),
       renewed('2022-04-20'),

@@ -461,6 +461,7 @@ export function* realisticLog(count: number, seed = 1): Generator<LogEntry> {
           validUntil: dateOf(meetingDay + 1460),
           rulingId: `${rulingId}-r`,
           meetingId,
+          statement: { serviceName, serviceModel, scope },
         },
         dateOf(meetingDay + 720),
         'system:reactions',
