@@ -7,28 +7,12 @@ import { loadConfig } from '@ismap/config';
 import type { EventStore, EventToAppend, Position } from '@ismap/event-store';
 import { SqliteEventStore } from '@ismap/event-store';
 import { projectionKeys, SERVICES } from '@ismap/read-models';
+import { testEvent } from '@ismap/read-models/runner/testing/redis-test-support';
 import { ProblemException } from '../http/problem';
 import { ReadModels } from './read-models.service';
 
 /** An event the registrations projection does not handle: it never holds that projection back. */
-function unrelatedEvent(): EventToAppend {
-  const id = randomUUID();
-  return {
-    id,
-    type: 'ReadModelsSpecNoted',
-    data: { id },
-    metadata: {
-      actor: { sub: 'read-models-spec', roles: ['secretariat'] },
-      correlationId: id,
-      causationId: id,
-      commandId: id,
-      occurredOn: '2024-04-01',
-      recordedAt: '2024-04-01T00:00:00.000Z',
-      schemaVersion: 1,
-      rulesetVersion: '2023.1',
-    },
-  };
-}
+const unrelatedEvent = (): EventToAppend => testEvent('ReadModelsSpecNoted');
 
 /** Read-your-writes (X-Min-Log-Position) against the real Redis, each test in its own key prefix. */
 describe('ReadModels.waitFor (embedded store, real Redis)', () => {
