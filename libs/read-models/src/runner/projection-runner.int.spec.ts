@@ -1,9 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Redis } from 'ioredis';
-import type { EventStore, RecordedEvent } from '@ismap/event-store';
-import { SqliteEventStore } from '@ismap/event-store';
+import type { RecordedEvent } from '@ismap/event-store';
 import type { DocRef, Projection, ReadModelTx } from '../projection';
 import { PROJECTIONS } from '../projections';
 import { hashDump } from '../redis/dump';
@@ -18,65 +13,23 @@ import type { ParkedEvent } from '../redis/generations';
 import { projectionKeys } from '../redis/keys';
 import { RedisReadView } from '../redis/redis-read-view';
 import { Lease } from './lease';
-import { ProjectionRunner } from './projection-runner';
 import { rebuildProjection } from './rebuild';
 import { retryParked } from './retry';
 import { ledgerProjection } from './testing/ledger.projection';
 import { appendRealisticLog } from './testing/realistic-log';
 import {
-  connectRedis,
   countKeys,
-  deleteByPrefix,
   difference,
   dumpLive,
   readWholeLog,
   replayInMemory,
+  runnerTestbed,
   testEvent,
-  uniquePrefix,
   waitUntil,
 } from './testing/redis-test-support';
 import { writeBatch } from './write-batch';
 
-const root = mkdtempSync(join(tmpdir(), 'ismap-runner-'));
-let redis: Redis;
-let prefix: string;
-let store: EventStore;
-let runners: ProjectionRunner[];
-let fileSeq = 0;
-
-beforeAll(() => {
-  redis = connectRedis();
-});
-afterAll(async () => {
-  await redis.quit();
-  rmSync(root, { recursive: true, force: true });
-});
-beforeEach(async () => {
-  prefix = uniquePrefix();
-  runners = [];
-  store = await SqliteEventStore.open({ file: join(root, `events-${fileSeq++}.db`), pollIntervalMs: 20 });
-});
-afterEach(async () => {
-  await Promise.all(runners.map((runner) => runner.stop()));
-  await store.close();
-  await deleteByPrefix(redis, prefix);
-});
-
-function runner(projection: Projection, options: { leaseTtlMs?: number; maxBatch?: number } = {}) {
-  const created = new ProjectionRunner({
-    store,
-    redis,
-    keyPrefix: prefix,
-    projection,
-    leaseTtlMs: options.leaseTtlMs ?? 1000,
-    idleTickMs: 50,
-    retryDelayMs: 50,
-    ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
-  });
-  runners.push(created);
-  created.start();
-  return created;
-}
+const bed = runnerTestbed('runner');
 
 async function appendTicks(
   count: number,
@@ -86,7 +39,7 @@ async function appendTicks(
   for (let i = 0; i < count; i += 250) {
     await Promise.all(
       Array.from({ length: Math.min(250, count - i) }, (_, j) =>
-        store.appendToStream(
+        bed.store.appendToStream(
           `tick-${(from + i + j) % 7}`,
           [testEvent('Tick', { n: from + i + j, ...extra(from + i + j) })],
           {
@@ -99,14 +52,14 @@ async function appendTicks(
 }
 
 async function liveCheckpoint(projection: Projection): Promise<string | undefined> {
-  const keys = projectionKeys(prefix, projection.name);
-  const generation = await readLiveGeneration(redis, keys);
+  const keys = projectionKeys(bed.prefix, projection.name);
+  const generation = await readLiveGeneration(bed.redis, keys);
   if (generation === undefined) return undefined;
-  return (await redis.get(keys.generation(generation).checkpoint)) ?? undefined;
+  return (await bed.redis.get(keys.generation(generation).checkpoint)) ?? undefined;
 }
 
 async function caughtUp(...projections: Projection[]): Promise<void> {
-  const head = await headPosition(store);
+  const head = await headPosition(bed.store);
   await waitUntil(
     async () => (await Promise.all(projections.map(liveCheckpoint))).every((cp) => cp === head),
     `${projections.map((p) => p.name).join(', ')} at ${head ?? 'start'}`,
@@ -114,8 +67,8 @@ async function caughtUp(...projections: Projection[]): Promise<void> {
 }
 
 async function expectEqualToReplay(projection: Projection): Promise<void> {
-  const expected = replayInMemory(projection, await readWholeLog(store));
-  const actual = await dumpLive(redis, prefix, projection);
+  const expected = replayInMemory(projection, await readWholeLog(bed.store));
+  const actual = await dumpLive(bed.redis, bed.prefix, projection);
   expect(difference(actual, expected)).toEqual([]);
   expect(hashDump(actual)).toBe(hashDump(expected));
 }
@@ -145,17 +98,17 @@ function poisonable(name: string, onError: 'continue' | 'stop', state: { fixed: 
 describe('ProjectionRunner on Redis', () => {
   it('writes each batch with its checkpoint in one script call, and refuses a stale writer entirely', async () => {
     await appendTicks(1200);
-    const monitor = await redis.monitor();
+    const monitor = await bed.redis.monitor();
     const writes: { command: string; source: string }[] = [];
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
       const [command, ...rest] = args;
-      if (command === undefined || !rest.some((arg) => arg.startsWith(prefix))) return;
+      if (command === undefined || !rest.some((arg) => arg.startsWith(bed.prefix))) return;
       if (/^(hset|hdel|zadd|zrem|set|rpush|lrem|del|rename)$/i.test(command)) {
         writes.push({ command: command.toLowerCase(), source });
       }
     });
     try {
-      runner(ledgerProjection, { maxBatch: 500 });
+      bed.start(ledgerProjection, { maxBatch: 500 });
       await caughtUp(ledgerProjection);
     } finally {
       monitor.disconnect();
@@ -167,12 +120,12 @@ describe('ProjectionRunner on Redis', () => {
     await expectEqualToReplay(ledgerProjection);
 
     // …and a writer without the lease or with an out-of-date checkpoint changes nothing at all.
-    await runners[0]!.stop();
-    const keys = projectionKeys(prefix, ledgerProjection.name);
-    const generation = keys.generation((await readLiveGeneration(redis, keys))!);
+    await bed.runners[0]!.stop();
+    const keys = projectionKeys(bed.prefix, ledgerProjection.name);
+    const generation = keys.generation((await readLiveGeneration(bed.redis, keys))!);
     const checkpoint = await liveCheckpoint(ledgerProjection);
-    const before = await dumpLive(redis, prefix, ledgerProjection);
-    const [event] = await store.readAll({ maxCount: 1 });
+    const before = await dumpLive(bed.redis, bed.prefix, ledgerProjection);
+    const [event] = await bed.store.readAll({ maxCount: 1 });
     const target = {
       mode: 'live' as const,
       projection: ledgerProjection,
@@ -181,39 +134,39 @@ describe('ProjectionRunner on Redis', () => {
       leaseKey: keys.lease,
       token: 'not-the-holder',
     };
-    const stale = await writeBatch(redis, target, [event!], checkpoint, '999999');
+    const stale = await writeBatch(bed.redis, target, [event!], checkpoint, '999999');
     expect(stale.status).toBe('LEASE');
-    const lease = new Lease(redis, { key: keys.lease, handoverKey: keys.handover, ttlMs: 2000 });
+    const lease = new Lease(bed.redis, { key: keys.lease, handoverKey: keys.handover, ttlMs: 2000 });
     expect(await lease.tryAcquire()).toBe(true);
-    const behind = await writeBatch(redis, { ...target, token: lease.token }, [event!], '5', '999999');
+    const behind = await writeBatch(bed.redis, { ...target, token: lease.token }, [event!], '5', '999999');
     expect(behind.status).toBe('CHECKPOINT');
     await lease.release();
-    expect(await dumpLive(redis, prefix, ledgerProjection)).toEqual(before);
+    expect(await dumpLive(bed.redis, bed.prefix, ledgerProjection)).toEqual(before);
     expect(await liveCheckpoint(ledgerProjection)).toBe(checkpoint);
   });
 
   it('resumes from its checkpoint and applies every event exactly once, across restarts and a crash', async () => {
     await appendTicks(300);
-    const first = runner(ledgerProjection, { maxBatch: 64 });
+    const first = bed.start(ledgerProjection, { maxBatch: 64 });
     await caughtUp(ledgerProjection);
     await first.stop();
     await appendTicks(200, 300);
-    const second = runner(ledgerProjection, { maxBatch: 64 });
+    const second = bed.start(ledgerProjection, { maxBatch: 64 });
     await caughtUp(ledgerProjection);
     // A crash: the lease is left behind and runs out; the next runner waits for it, then goes on.
     await second.abandon();
     await appendTicks(100, 500);
-    runner(ledgerProjection, { maxBatch: 64, leaseTtlMs: 1000 });
+    bed.start(ledgerProjection, { maxBatch: 64, leaseTtlMs: 1000 });
     await caughtUp(ledgerProjection);
 
-    const keys = projectionKeys(prefix, ledgerProjection.name);
-    const generation = keys.generation((await readLiveGeneration(redis, keys))!);
-    const applied = Object.values(await redis.hgetall(generation.collection('applied'))).map(
+    const keys = projectionKeys(bed.prefix, ledgerProjection.name);
+    const generation = keys.generation((await readLiveGeneration(bed.redis, keys))!);
+    const applied = Object.values(await bed.redis.hgetall(generation.collection('applied'))).map(
       (json) => (JSON.parse(json) as { times: number }).times,
     );
     expect(applied).toHaveLength(600);
     expect(new Set(applied)).toEqual(new Set([1]));
-    expect(await redis.hget(generation.counters, 'applications')).toBe('600');
+    expect(await bed.redis.hget(generation.counters, 'applications')).toBe('600');
     await expectEqualToReplay(ledgerProjection);
   });
 
@@ -224,19 +177,19 @@ describe('ProjectionRunner on Redis', () => {
     await appendTicks(40);
     await appendTicks(1, 40, () => ({ poison: true }));
     await appendTicks(59, 41);
-    const poison = (await store.readAll({ maxCount: 100 })).find((e) => e.data['poison'] === true)!;
-    runner(goOn);
-    runner(halt);
-    runner(ledgerProjection);
+    const poison = (await bed.store.readAll({ maxCount: 100 })).find((e) => e.data['poison'] === true)!;
+    bed.start(goOn);
+    bed.start(halt);
+    bed.start(ledgerProjection);
     await caughtUp(goOn, ledgerProjection);
     await waitUntil(
       async () => (await liveCheckpoint(halt)) === poison.position,
       'the stop projection to halt',
     );
 
-    const continueKeys = projectionKeys(prefix, goOn.name);
-    const stopKeys = projectionKeys(prefix, halt.name);
-    const parked = (await readParked(redis, continueKeys.parked)).map((p) => p.event);
+    const continueKeys = projectionKeys(bed.prefix, goOn.name);
+    const stopKeys = projectionKeys(bed.prefix, halt.name);
+    const parked = (await readParked(bed.redis, continueKeys.parked)).map((p) => p.event);
     expect(parked).toEqual([
       expect.objectContaining<Partial<ParkedEvent>>({
         position: poison.position,
@@ -245,15 +198,15 @@ describe('ProjectionRunner on Redis', () => {
         error: 'Error: tick 40 is poisonous',
       }),
     ]);
-    expect((await readParked(redis, stopKeys.parked)).map((p) => p.event.eventId)).toEqual([poison.id]);
-    const stopStatus = await runners[1]!.status();
+    expect((await readParked(bed.redis, stopKeys.parked)).map((p) => p.event.eventId)).toEqual([poison.id]);
+    const stopStatus = await bed.runners[1]!.status();
     expect(stopStatus).toMatchObject({ state: 'halted', parked: 1, checkpoint: poison.position });
     expect(stopStatus.halted?.eventId).toBe(poison.id);
     const stopGeneration = stopKeys.generation(stopStatus.generation!);
-    expect(await redis.hlen(stopGeneration.collection('ticks'))).toBe(40);
+    expect(await bed.redis.hlen(stopGeneration.collection('ticks'))).toBe(40);
     // The healthy projection and the `continue` one have everything else.
-    const continueGeneration = continueKeys.generation((await readLiveGeneration(redis, continueKeys))!);
-    expect(await redis.hlen(continueGeneration.collection('ticks'))).toBe(99);
+    const continueGeneration = continueKeys.generation((await readLiveGeneration(bed.redis, continueKeys))!);
+    expect(await bed.redis.hlen(continueGeneration.collection('ticks'))).toBe(99);
     await expectEqualToReplay(ledgerProjection);
 
     // The code is fixed; `projections retry` replays the parked events while the runners keep running.
@@ -261,9 +214,9 @@ describe('ProjectionRunner on Redis', () => {
     for (const projection of [goOn, halt]) {
       const replayed: string[] = [];
       const result = await retryParked({
-        store,
-        redis,
-        keyPrefix: prefix,
+        store: bed.store,
+        redis: bed.redis,
+        keyPrefix: bed.prefix,
         projection,
         handoverTimeoutMs: 10_000,
         onEvent: (parked, error) => {
@@ -274,11 +227,11 @@ describe('ProjectionRunner on Redis', () => {
       expect(result).toMatchObject({ replayed: 1, failed: 0, resumed: projection === halt });
     }
     await caughtUp(goOn, halt);
-    expect(await redis.llen(continueKeys.parked)).toBe(0);
-    expect(await redis.llen(stopKeys.parked)).toBe(0);
+    expect(await bed.redis.llen(continueKeys.parked)).toBe(0);
+    expect(await bed.redis.llen(stopKeys.parked)).toBe(0);
     // `stop` kept the order: its model is exactly a clean replay of the fixed code.
     await expectEqualToReplay(halt);
-    expect(await redis.hlen(continueGeneration.collection('ticks'))).toBe(100);
+    expect(await bed.redis.hlen(continueGeneration.collection('ticks'))).toBe(100);
   });
 
   it('parks only the event whose document JSON cannot hold, and applies the rest of its batch', async () => {
@@ -294,12 +247,12 @@ describe('ProjectionRunner on Redis', () => {
       },
     };
     await appendTicks(30);
-    runner(bigints, { maxBatch: 500 });
+    bed.start(bigints, { maxBatch: 500 });
     await caughtUp(bigints);
-    const keys = projectionKeys(prefix, bigints.name);
-    const generation = keys.generation((await readLiveGeneration(redis, keys))!);
-    expect(await redis.hlen(generation.collection('ticks'))).toBe(29);
-    const parked = (await readParked(redis, keys.parked)).map((p) => p.event);
+    const keys = projectionKeys(bed.prefix, bigints.name);
+    const generation = keys.generation((await readLiveGeneration(bed.redis, keys))!);
+    expect(await bed.redis.hlen(generation.collection('ticks'))).toBe(29);
+    const parked = (await readParked(bed.redis, keys.parked)).map((p) => p.event);
     expect(parked).toHaveLength(1);
     expect(parked[0]?.error).toMatch(/^TypeError: .*BigInt/);
   });
@@ -307,11 +260,11 @@ describe('ProjectionRunner on Redis', () => {
   it('moves a filtered projection past events it does not want, in catch-up and live', async () => {
     const ticksOnly = poisonable('test-ticks-only', 'continue', { fixed: true });
     await appendTicks(100);
-    await store.appendToStream('other-1', [testEvent('Other')], { expectedRevision: 'any' });
-    const only = runner(ticksOnly);
+    await bed.store.appendToStream('other-1', [testEvent('Other')], { expectedRevision: 'any' });
+    const only = bed.start(ticksOnly);
     await caughtUp(ticksOnly);
     // Live: the newest events are none of its business, and its lag still goes to zero.
-    await store.appendToStream('other-1', [testEvent('Other'), testEvent('Other')], {
+    await bed.store.appendToStream('other-1', [testEvent('Other'), testEvent('Other')], {
       expectedRevision: 'any',
     });
     await caughtUp(ticksOnly);
@@ -321,8 +274,8 @@ describe('ProjectionRunner on Redis', () => {
 
   it('lets only the lease holder write; the other runner takes over when the holder dies', async () => {
     await appendTicks(500);
-    const a = runner(ledgerProjection, { maxBatch: 50 });
-    const b = runner(ledgerProjection, { maxBatch: 50 });
+    const a = bed.start(ledgerProjection, { maxBatch: 50 });
+    const b = bed.start(ledgerProjection, { maxBatch: 50 });
     await caughtUp(ledgerProjection);
     expect([a.holdsLease, b.holdsLease].filter(Boolean)).toHaveLength(1);
     const [holder, standby] = a.holdsLease ? [a, b] : [b, a];
@@ -338,26 +291,26 @@ describe('ProjectionRunner on Redis', () => {
   });
 
   it('rebuilds a generation equal (SHA-256) to the live one, and the live runner follows the switch', async () => {
-    await appendRealisticLog(store, 6000, { seed: 7 });
+    await appendRealisticLog(bed.store, 6000, { seed: 7 });
     const projections = [...PROJECTIONS, ledgerProjection];
-    for (const projection of projections) runner(projection);
+    for (const projection of projections) bed.start(projection);
     await caughtUp(...projections);
     const liveHashes = new Map<string, string>();
     for (const projection of projections) {
-      liveHashes.set(projection.name, hashDump(await dumpLive(redis, prefix, projection)));
-      expect(await redis.llen(projectionKeys(prefix, projection.name).parked)).toBe(0);
+      liveHashes.set(projection.name, hashDump(await dumpLive(bed.redis, bed.prefix, projection)));
+      expect(await bed.redis.llen(projectionKeys(bed.prefix, projection.name).parked)).toBe(0);
     }
 
     // Rebuild everything while the runners keep serving; nothing is appended, so both sides end at the head.
     const views = new Map(
-      projections.map((p) => [p.name, new RedisReadView(redis, prefix, p.name, { cacheMs: 50 })]),
+      projections.map((p) => [p.name, new RedisReadView(bed.redis, bed.prefix, p.name, { cacheMs: 50 })]),
     );
     const results = await Promise.all(
       projections.map((projection) =>
         rebuildProjection({
-          store,
-          redis,
-          keyPrefix: prefix,
+          store: bed.store,
+          redis: bed.redis,
+          keyPrefix: bed.prefix,
           projection,
           readerGraceMs: 200,
           idleTickMs: 50,
@@ -367,33 +320,35 @@ describe('ProjectionRunner on Redis', () => {
     for (const [i, projection] of projections.entries()) {
       const result = results[i]!;
       expect(result.generation).not.toBe(result.previousGeneration);
-      expect(hashDump(await dumpLive(redis, prefix, projection))).toBe(liveHashes.get(projection.name));
-      const keys = projectionKeys(prefix, projection.name);
-      expect(await listGenerations(redis, keys)).toEqual([result.generation]);
-      expect(await views.get(projection.name)!.checkpoint()).toBe(await headPosition(store));
+      expect(hashDump(await dumpLive(bed.redis, bed.prefix, projection))).toBe(
+        liveHashes.get(projection.name),
+      );
+      const keys = projectionKeys(bed.prefix, projection.name);
+      expect(await listGenerations(bed.redis, keys)).toEqual([result.generation]);
+      expect(await views.get(projection.name)!.checkpoint()).toBe(await headPosition(bed.store));
     }
 
     // The runners write the new generations from here on.
-    await appendRealisticLog(store, 1000, { seed: 8 });
+    await appendRealisticLog(bed.store, 1000, { seed: 8 });
     await caughtUp(...projections);
     for (const [i, projection] of projections.entries()) {
-      expect((await runners[i]!.status()).generation).toBe(results[i]!.generation);
+      expect((await bed.runners[i]!.status()).generation).toBe(results[i]!.generation);
       await expectEqualToReplay(projection);
     }
   }, 120_000);
 
   it('rebuilds while events keep arriving and the live runner keeps writing: ends equal to a clean replay', async () => {
     await appendTicks(2000);
-    runner(ledgerProjection, { maxBatch: 100 });
+    bed.start(ledgerProjection, { maxBatch: 100 });
     await caughtUp(ledgerProjection);
     let appending = true;
     const appender = (async () => {
       for (let n = 2000; appending; n += 20) await appendTicks(20, n);
     })();
     const result = await rebuildProjection({
-      store,
-      redis,
-      keyPrefix: prefix,
+      store: bed.store,
+      redis: bed.redis,
+      keyPrefix: bed.prefix,
       projection: ledgerProjection,
       maxBatch: 100,
       readerGraceMs: 100,
@@ -402,12 +357,12 @@ describe('ProjectionRunner on Redis', () => {
     appending = false;
     await appender;
     await caughtUp(ledgerProjection);
-    expect((await runners[0]!.status()).generation).toBe(result.generation);
+    expect((await bed.runners[0]!.status()).generation).toBe(result.generation);
     await expectEqualToReplay(ledgerProjection);
     expect(
       await countKeys(
-        redis,
-        projectionKeys(prefix, ledgerProjection.name).generation(result.previousGeneration!).base,
+        bed.redis,
+        projectionKeys(bed.prefix, ledgerProjection.name).generation(result.previousGeneration!).base,
       ),
     ).toBe(0);
   }, 60_000);
@@ -427,19 +382,19 @@ describe('ProjectionRunner on Redis', () => {
       evolve: (tx, event) => tx.put('ticks', String(Number(event.data['n'])), { v: 2 }),
     };
     await appendTicks(300);
-    const old = runner(v1);
+    const old = bed.start(v1);
     await caughtUp(v1);
     await old.stop();
-    const view = new RedisReadView(redis, prefix, v1.name, { cacheMs: 0 });
+    const view = new RedisReadView(bed.redis, bed.prefix, v1.name, { cacheMs: 0 });
     expect(await view.get('ticks', '7')).toEqual({ v: 1 });
 
-    runner(v2);
+    bed.start(v2);
     await waitUntil(async () => (await view.get('ticks', '7'))?.['v'] === 2, 'the v2 generation to go live');
     await caughtUp(v2);
-    const keys = projectionKeys(prefix, v2.name);
-    expect((await readMeta(redis, keys.generation((await readLiveGeneration(redis, keys))!))).version).toBe(
-      2,
-    );
+    const keys = projectionKeys(bed.prefix, v2.name);
+    expect(
+      (await readMeta(bed.redis, keys.generation((await readLiveGeneration(bed.redis, keys))!))).version,
+    ).toBe(2);
     await expectEqualToReplay(v2);
   });
 });

@@ -1,9 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Redis } from 'ioredis';
-import type { EventStore } from '@ismap/event-store';
-import { SqliteEventStore } from '@ismap/event-store';
 import type { Projection } from '../projection';
 import { hashDump } from '../redis/dump';
 import {
@@ -15,53 +9,22 @@ import {
 } from '../redis/generations';
 import { projectionKeys } from '../redis/keys';
 import { RedisReadView } from '../redis/redis-read-view';
-import { ProjectionRunner } from './projection-runner';
-import type { RunnerLog } from './projection-runner';
 import { RebuildOutdatedError, rebuildProjections } from './rebuild';
 import { retryParked } from './retry';
 import { readParkedLists, readProjectionStatus } from './status';
 import {
   appendTicks,
-  connectRedis,
-  deleteByPrefix,
   difference,
   dumpLive,
   liveCheckpoint,
   readWholeLog,
   recordingLog,
   replayInMemory,
-  uniquePrefix,
+  runnerTestbed,
   waitUntil,
 } from './testing/redis-test-support';
 
-const root = mkdtempSync(join(tmpdir(), 'ismap-upgrade-'));
-let redis: Redis;
-let prefix: string;
-let store: EventStore;
-let runners: ProjectionRunner[];
-let connections: Redis[];
-let fileSeq = 0;
-
-beforeAll(() => {
-  redis = connectRedis();
-});
-afterAll(async () => {
-  await redis.quit();
-  rmSync(root, { recursive: true, force: true });
-});
-beforeEach(async () => {
-  prefix = uniquePrefix();
-  runners = [];
-  connections = [];
-  store = await SqliteEventStore.open({ file: join(root, `events-${fileSeq++}.db`), pollIntervalMs: 20 });
-});
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await Promise.all(runners.map((runner) => runner.stop()));
-  await Promise.all(connections.map((connection) => connection.quit()));
-  await store.close();
-  await deleteByPrefix(redis, prefix);
-});
+const bed = runnerTestbed('upgrade');
 
 const NAME = 'test-upgrade';
 
@@ -81,48 +44,34 @@ function trail(version: number, state: { fixed: boolean } = { fixed: true }, poi
   };
 }
 
-function start(projection: Projection, options: { redis?: Redis; log?: RunnerLog } = {}): ProjectionRunner {
-  const runner = new ProjectionRunner({
-    store,
-    redis: options.redis ?? redis,
-    keyPrefix: prefix,
-    projection,
-    leaseTtlMs: 1000,
-    idleTickMs: 50,
-    retryDelayMs: 50,
-    ...(options.log === undefined ? {} : { log: options.log }),
-  });
-  runners.push(runner);
-  runner.start();
-  return runner;
-}
-
 async function caughtUp(projection: Projection): Promise<void> {
-  const head = await headPosition(store);
+  const head = await headPosition(bed.store);
   await waitUntil(
-    async () => (await liveCheckpoint(redis, prefix, projection)) === head,
+    async () => (await liveCheckpoint(bed.redis, bed.prefix, projection)) === head,
     `${projection.name} at ${head ?? 'start'}`,
   );
 }
 
 async function liveVersion(): Promise<number | undefined> {
-  const keys = projectionKeys(prefix, NAME);
-  const generation = await readLiveGeneration(redis, keys);
-  return generation === undefined ? undefined : (await readMeta(redis, keys.generation(generation))).version;
+  const keys = projectionKeys(bed.prefix, NAME);
+  const generation = await readLiveGeneration(bed.redis, keys);
+  return generation === undefined
+    ? undefined
+    : (await readMeta(bed.redis, keys.generation(generation))).version;
 }
 
 async function expectEqualToReplay(projection: Projection): Promise<void> {
-  const expected = replayInMemory(projection, await readWholeLog(store));
-  const actual = await dumpLive(redis, prefix, projection);
+  const expected = replayInMemory(projection, await readWholeLog(bed.store));
+  const actual = await dumpLive(bed.redis, bed.prefix, projection);
   expect(difference(actual, expected)).toEqual([]);
   expect(hashDump(actual)).toBe(hashDump(expected));
 }
 
 /** v1 live and caught up over 100 ticks, its runner stopped (the old deployment gone). */
 async function v1Live(): Promise<void> {
-  await appendTicks(store, 100);
+  await appendTicks(bed.store, 100);
   const v1 = trail(1);
-  const old = start(v1);
+  const old = bed.start(v1);
   await caughtUp(v1);
   await old.stop();
 }
@@ -130,22 +79,21 @@ async function v1Live(): Promise<void> {
 describe('a projection version upgrade whose new code halts', () => {
   it('keeps the old generation serving, records the halt where the CLI sees it, does not rebuild again, and resumes after a retry with fixed code', async () => {
     await v1Live();
-    const keys = projectionKeys(prefix, NAME);
-    const view = new RedisReadView(redis, prefix, NAME, { cacheMs: 0 });
+    const keys = projectionKeys(bed.prefix, NAME);
+    const view = new RedisReadView(bed.redis, bed.prefix, NAME, { cacheMs: 0 });
     const state = { fixed: false };
     const v2 = trail(2, state, 50);
-    const poison = (await readWholeLog(store)).find((event) => event.data['n'] === 50)!;
+    const poison = (await readWholeLog(bed.store)).find((event) => event.data['n'] === 50)!;
     // The runner's own connection, watched: how often it looks at the pending upgrade.
-    const connection = redis.duplicate();
-    connections.push(connection);
+    const connection = bed.track(bed.redis.duplicate());
     const reads = jest.spyOn(connection, 'hgetall');
     const upgradeReads = () => reads.mock.calls.filter(([key]) => key === keys.upgrade).length;
     const log = recordingLog();
-    const runner = start(v2, { redis: connection, log });
+    const runner = bed.start(v2, { redis: connection, log });
 
     await waitUntil(() => runner.state === 'upgrade-halted', 'the upgrade to halt');
-    const generationsAtHalt = await redis.get(keys.generationSeq);
-    const status = await readProjectionStatus(store, redis, prefix, v2);
+    const generationsAtHalt = await bed.redis.get(keys.generationSeq);
+    const status = await readProjectionStatus(bed.store, bed.redis, bed.prefix, v2);
     expect(status).toMatchObject({ liveVersion: 1, halted: undefined, rebuilding: false });
     expect(status.upgrade).toMatchObject({
       version: 2,
@@ -153,7 +101,7 @@ describe('a projection version upgrade whose new code halts', () => {
       checkpoint: poison.position,
       halted: { position: poison.position, eventId: poison.id, error: 'Error: v2 cannot apply tick 50' },
     });
-    const [liveList, upgrade] = await readParkedLists(redis, prefix, v2, 10);
+    const [liveList, upgrade] = await readParkedLists(bed.redis, bed.prefix, v2, 10);
     expect(liveList).toMatchObject({ scope: 'live', total: 0 });
     expect(upgrade).toMatchObject({ scope: 'upgrade', version: 2, total: 1 });
     expect(upgrade?.entries[0]?.event).toMatchObject({ eventId: poison.id, type: 'Tick' });
@@ -163,7 +111,7 @@ describe('a projection version upgrade whose new code halts', () => {
     const looked = upgradeReads();
     await waitUntil(() => upgradeReads() >= looked + 5, 'the runner to look at the halted upgrade again');
     expect(runner.state).toBe('upgrade-halted');
-    expect(await redis.get(keys.generationSeq)).toBe(generationsAtHalt);
+    expect(await bed.redis.get(keys.generationSeq)).toBe(generationsAtHalt);
     expect(log.lines.filter((line) => /rebuilding$/.test(line.message))).toHaveLength(1);
     expect(log.lines.filter((line) => line.level === 'error')).toEqual([
       expect.objectContaining({
@@ -174,22 +122,22 @@ describe('a projection version upgrade whose new code halts', () => {
     // The operator fixes the code (the same version) and retries: the build resumes and goes live.
     state.fixed = true;
     const result = await retryParked({
-      store,
-      redis,
-      keyPrefix: prefix,
+      store: bed.store,
+      redis: bed.redis,
+      keyPrefix: bed.prefix,
       projection: v2,
       handoverTimeoutMs: 10_000,
     });
     expect(result.upgrade).toMatchObject({ version: 2, replayed: 1, failed: 0, resumed: true });
     await waitUntil(async () => (await liveVersion()) === 2, 'the v2 generation to go live');
-    await appendTicks(store, 20, 100);
+    await appendTicks(bed.store, 20, 100);
     await caughtUp(v2);
     await expectEqualToReplay(v2);
-    expect(await readPendingUpgrade(redis, keys)).toBeUndefined();
-    expect(await redis.llen(keys.parked)).toBe(0);
-    const live = await readLiveGeneration(redis, keys);
+    expect(await readPendingUpgrade(bed.redis, keys)).toBeUndefined();
+    expect(await bed.redis.llen(keys.parked)).toBe(0);
+    const live = await readLiveGeneration(bed.redis, keys);
     await waitUntil(
-      async () => (await listGenerations(redis, keys)).join() === String(live),
+      async () => (await listGenerations(bed.redis, keys)).join() === String(live),
       'only the live generation to be left',
     );
     expect(runner.state).toBe('live');
@@ -197,40 +145,40 @@ describe('a projection version upgrade whose new code halts', () => {
 
   it('discards the halted build when the fix is deployed as a new version, and upgrades to that one', async () => {
     await v1Live();
-    const keys = projectionKeys(prefix, NAME);
-    const halting = start(trail(2, { fixed: false }, 50));
+    const keys = projectionKeys(bed.prefix, NAME);
+    const halting = bed.start(trail(2, { fixed: false }, 50));
     await waitUntil(() => halting.state === 'upgrade-halted', 'the upgrade to halt');
-    const halted = (await readPendingUpgrade(redis, keys))!.generation;
+    const halted = (await readPendingUpgrade(bed.redis, keys))!.generation;
     await halting.stop();
 
     const v3 = trail(3);
-    start(v3);
+    bed.start(v3);
     await waitUntil(async () => (await liveVersion()) === 3, 'the v3 generation to go live');
     await caughtUp(v3);
     await expectEqualToReplay(v3);
-    const live = await readLiveGeneration(redis, keys);
+    const live = await readLiveGeneration(bed.redis, keys);
     expect(live).not.toBe(halted);
     // The v1 generation goes after the readers' grace period.
     await waitUntil(
-      async () => (await listGenerations(redis, keys)).join() === String(live),
+      async () => (await listGenerations(bed.redis, keys)).join() === String(live),
       'only the live generation to be left',
     );
-    expect(await readPendingUpgrade(redis, keys)).toBeUndefined();
+    expect(await readPendingUpgrade(bed.redis, keys)).toBeUndefined();
   });
 });
 
 describe('code older than the live generation', () => {
   it('stands by without writing and says why, leaving the lease to a runner of the live version', async () => {
-    await appendTicks(store, 50);
+    await appendTicks(bed.store, 50);
     const v2 = trail(2);
-    const current = start(v2);
+    const current = bed.start(v2);
     await caughtUp(v2);
     await current.stop();
-    const keys = projectionKeys(prefix, NAME);
-    const generations = await redis.get(keys.generationSeq);
+    const keys = projectionKeys(bed.prefix, NAME);
+    const generations = await bed.redis.get(keys.generationSeq);
 
     const log = recordingLog();
-    const old = start(trail(1), { log });
+    const old = bed.start(trail(1), { log });
     await waitUntil(() => old.state === 'outdated', 'the older runner to stand by');
     expect(old.holdsLease).toBe(false);
     expect(log.lines).toEqual([
@@ -242,25 +190,30 @@ describe('code older than the live generation', () => {
       },
     ]);
 
-    await appendTicks(store, 10, 50);
-    start(v2);
+    await appendTicks(bed.store, 10, 50);
+    bed.start(v2);
     await caughtUp(v2);
     expect(await liveVersion()).toBe(2);
-    expect(await redis.get(keys.generationSeq)).toBe(generations);
+    expect(await bed.redis.get(keys.generationSeq)).toBe(generations);
     expect(old.state).toBe('outdated');
     await expectEqualToReplay(v2);
   });
 
   it('refuses a rebuild (`cli rebuild`) and leaves the live generation as it is', async () => {
-    await appendTicks(store, 50);
+    await appendTicks(bed.store, 50);
     const v2 = trail(2);
-    start(v2);
+    bed.start(v2);
     await caughtUp(v2);
-    const keys = projectionKeys(prefix, NAME);
-    const live = await readLiveGeneration(redis, keys);
-    const generations = await redis.get(keys.generationSeq);
+    const keys = projectionKeys(bed.prefix, NAME);
+    const live = await readLiveGeneration(bed.redis, keys);
+    const generations = await bed.redis.get(keys.generationSeq);
 
-    const [outcome] = await rebuildProjections({ store, redis, keyPrefix: prefix, projections: [trail(1)] });
+    const [outcome] = await rebuildProjections({
+      store: bed.store,
+      redis: bed.redis,
+      keyPrefix: bed.prefix,
+      projections: [trail(1)],
+    });
 
     expect(outcome?.ok).toBe(false);
     const error = outcome?.ok === false ? outcome.error : undefined;
@@ -269,9 +222,9 @@ describe('code older than the live generation', () => {
       `the live generation of ${NAME} was built by v2, newer than this code's v1; an older build does not ` +
         'replace it (run the newer code)',
     );
-    expect(await readLiveGeneration(redis, keys)).toBe(live);
+    expect(await readLiveGeneration(bed.redis, keys)).toBe(live);
     expect(await liveVersion()).toBe(2);
-    expect(await redis.get(keys.generationSeq)).toBe(generations);
-    expect(await redis.exists(keys.buildLease)).toBe(0);
+    expect(await bed.redis.get(keys.generationSeq)).toBe(generations);
+    expect(await bed.redis.exists(keys.buildLease)).toBe(0);
   });
 });

@@ -1,13 +1,20 @@
+/// <reference types="jest" />
 /** Helpers for the read-model store's integration tests (real Redis, one key prefix per test). Not product code. */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { EventStore, EventToAppend, RecordedEvent } from '@ismap/event-store';
+import { SqliteEventStore } from '@ismap/event-store';
 import { MemoryReadModel } from '../../memory-read-model';
 import type { Projection } from '../../projection';
 import { dumpMemoryModel, dumpRedisGeneration } from '../../redis/dump';
 import type { ReadModelDump } from '../../redis/dump';
 import { readLiveGeneration } from '../../redis/generations';
 import { globEscape, projectionKeys } from '../../redis/keys';
+import { ProjectionRunner } from '../projection-runner';
+import type { ProjectionRunnerOptions } from '../projection-runner';
 
 export function connectRedis(): Redis {
   return new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 2 });
@@ -162,5 +169,104 @@ export function recordingLog(): {
     info: (message) => lines.push({ level: 'info', message }),
     warn: (message) => lines.push({ level: 'warn', message }),
     error: (message) => lines.push({ level: 'error', message }),
+  };
+}
+
+/** What a spec may choose for its runners; the rest is the same for every runner spec. */
+export type RunnerOverrides = Partial<
+  Pick<ProjectionRunnerOptions, 'redis' | 'leaseTtlMs' | 'maxBatch' | 'log'>
+>;
+
+export interface RunnerTestbed {
+  /** The spec file's temporary directory, removed after its last test. */
+  readonly root: string;
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly store: EventStore;
+  /** In start order, for a test that reaches a runner it did not keep. */
+  readonly runners: readonly ProjectionRunner[];
+  /** A started runner, stopped after the test. */
+  start(projection: Projection, options?: RunnerOverrides): ProjectionRunner;
+  /** Quits a connection the test made (a runner's own, a spied-on one) after the test. */
+  track(connection: Redis): Redis;
+}
+
+/**
+ * The runner specs' fixture: one Redis connection per file; per test a fresh key prefix, whose keys are deleted
+ * after it, and an event store of its own, so that no test sees another's events or positions. Call it at the
+ * top of a spec file: it registers its Jest hooks there, before the spec's own. `defaults` holds an option the
+ * file's assertions depend on (its lease TTL), so that it is set in one place.
+ */
+export function runnerTestbed(name: string, defaults: Omit<RunnerOverrides, 'redis'> = {}): RunnerTestbed {
+  const root = mkdtempSync(join(tmpdir(), `ismap-${name}-`));
+  let redis: Redis | undefined;
+  let prefix: string | undefined;
+  let store: EventStore | undefined;
+  let runners: ProjectionRunner[] = [];
+  let connections: Redis[] = [];
+  let fileSeq = 0;
+  const inTest = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`the testbed's ${what} exists only while a test runs`);
+    return value;
+  };
+
+  beforeAll(() => {
+    redis = connectRedis();
+  });
+  afterAll(async () => {
+    await redis?.quit();
+    rmSync(root, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    prefix = uniquePrefix();
+    runners = [];
+    connections = [];
+    store = await SqliteEventStore.open({ file: join(root, `events-${fileSeq++}.db`), pollIntervalMs: 20 });
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await Promise.all(runners.map((runner) => runner.stop()));
+    await Promise.all(connections.map((connection) => connection.quit()));
+    await inTest(store, 'store').close();
+    await deleteByPrefix(inTest(redis, 'redis'), inTest(prefix, 'prefix'));
+  });
+
+  return {
+    root,
+    get redis() {
+      return inTest(redis, 'redis');
+    },
+    get prefix() {
+      return inTest(prefix, 'prefix');
+    },
+    get store() {
+      return inTest(store, 'store');
+    },
+    get runners() {
+      return runners;
+    },
+    start(projection, options = {}) {
+      const maxBatch = options.maxBatch ?? defaults.maxBatch;
+      const log = options.log ?? defaults.log;
+      const runner = new ProjectionRunner({
+        store: inTest(store, 'store'),
+        redis: options.redis ?? inTest(redis, 'redis'),
+        keyPrefix: inTest(prefix, 'prefix'),
+        projection,
+        // Short, so that a test of a dead holder's takeover waits a second rather than the product's five.
+        leaseTtlMs: options.leaseTtlMs ?? defaults.leaseTtlMs ?? 1000,
+        idleTickMs: 50,
+        retryDelayMs: 50,
+        ...(maxBatch === undefined ? {} : { maxBatch }),
+        ...(log === undefined ? {} : { log }),
+      });
+      runners.push(runner);
+      runner.start();
+      return runner;
+    },
+    track(connection) {
+      connections.push(connection);
+      return connection;
+    },
   };
 }
