@@ -7,6 +7,7 @@ import type { ParkedEvent } from '@ismap/read-models';
 import { Lease, PROJECTIONS, projectionKeys } from '@ismap/read-models';
 // Fault injection at the Redis boundary: the script the retry's writes go through.
 import { WRITE_BATCH } from '@ismap/read-models/redis/scripts';
+import { waitUntil } from '@ismap/read-models/runner/testing/redis-test-support';
 import { projectionsCommand } from './projections.command';
 
 /**
@@ -105,22 +106,14 @@ describe('cli projections (real Redis)', () => {
       const others = process.listeners(signal);
       process.removeAllListeners(signal);
       try {
-        let settled: { code: number; lines: string[] } | undefined;
-        const command = run(['retry', projection.name]).then((result) => (settled = result));
-        const deadline = Date.now() + 20_000;
-        while ((await redis.exists(keys().handover)) === 0) {
-          if (Date.now() > deadline) throw new Error('timed out waiting for the handover request');
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
+        let settled = false;
+        const command = run(['retry', projection.name]).finally(() => (settled = true));
+        await waitUntil(async () => (await redis.exists(keys().handover)) === 1, 'the handover request');
         process.emit(signal, signal);
-        const stopBy = Date.now() + 3000;
-        while (settled === undefined) {
-          if (Date.now() > stopBy) throw new Error(`the command did not stop within 3 s of ${signal}`);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        await command;
-        expect(settled.code).toBe(1);
-        expect(settled.lines).toEqual([
+        await waitUntil(() => settled, `the command to stop after ${signal}`, 3000);
+        const result = await command;
+        expect(result.code).toBe(1);
+        expect(result.lines).toEqual([
           expect.stringMatching(new RegExp(`^${projection.name}: FAILED: .*interrupted`)),
           'interrupted',
         ]);
