@@ -14,6 +14,7 @@ import {
   submittedFrom,
 } from '@ismap/testing/fixtures/ismap-fixtures';
 import type { ApplicationEvent } from '../applications/application.events';
+import type { RenewalStatement } from '../services/service.events';
 import type { ApplicationKind, Decision } from '../shared/vocabulary';
 import type { RulingConfirmed, RulingRecorded } from './meeting';
 import { reactionsTo } from './reactions';
@@ -151,9 +152,10 @@ describe('reactionsTo', () => {
       ]);
     });
 
-    it('renews the registration and decides the application on RENEW', () => {
-      const auditPeriod = { start: '2021-01-01', end: '2021-12-31' };
-      const event = ruling(
+    const auditPeriod = { start: '2021-01-01', end: '2021-12-31' };
+    /** A RENEW ruling; recorded before rulings carried the renewal's statement unless one is given. */
+    const renewRuling = (statement?: RenewalStatement) =>
+      ruling(
         'RENEW',
         {
           kind: 'RENEW_REGISTRATION',
@@ -163,10 +165,14 @@ describe('reactionsTo', () => {
           auditBodyId: AUDIT_BODY_ID,
           auditPeriod,
           validUntil: '2023-04-30',
+          ...(statement === undefined ? {} : { statement }),
         },
         { kind: 'application', applicationId: RENEWAL_ID },
         'C21-0001-2',
       );
+
+    it('renews the registration and decides the application on RENEW', () => {
+      const event = renewRuling();
       expect(reactionsTo(event)).toEqual([
         {
           target: 'service',
@@ -191,26 +197,12 @@ describe('reactionsTo', () => {
     });
 
     it('carries the renewal’s statement into the renewal, where the ruling recorded one', () => {
-      const statement = {
+      const statement: RenewalStatement = {
         serviceName: 'Example Cloud 2 (illustrative)',
-        serviceModel: 'PaaS' as const,
+        serviceModel: 'PaaS',
         scope: { description: 'Compute, storage and backup', regions: ['Tokyo'] },
       };
-      const event = ruling(
-        'RENEW',
-        {
-          kind: 'RENEW_REGISTRATION',
-          applicationId: RENEWAL_ID,
-          serviceId: SERVICE_ID,
-          registrationNumber: 'C21-0001-2',
-          auditBodyId: AUDIT_BODY_ID,
-          auditPeriod: { start: '2021-01-01', end: '2021-12-31' },
-          validUntil: '2023-04-30',
-          statement,
-        },
-        { kind: 'application', applicationId: RENEWAL_ID },
-        'C21-0001-2',
-      );
+      const event = renewRuling(statement);
       expect(reactionsTo(event)[0]?.command).toMatchObject({
         type: 'RenewRegistration',
         data: { statement },
