@@ -17,16 +17,7 @@ import { rebuildProjection } from './rebuild';
 import { retryParked } from './retry';
 import { ledgerProjection } from './testing/ledger.projection';
 import { appendRealisticLog } from './testing/realistic-log';
-import {
-  countKeys,
-  difference,
-  dumpLive,
-  readWholeLog,
-  replayInMemory,
-  runnerTestbed,
-  testEvent,
-  waitUntil,
-} from './testing/redis-test-support';
+import { countKeys, dumpLive, runnerTestbed, testEvent, waitUntil } from './testing/redis-test-support';
 import { writeBatch } from './write-batch';
 
 const bed = runnerTestbed('runner');
@@ -64,13 +55,6 @@ async function caughtUp(...projections: Projection[]): Promise<void> {
     async () => (await Promise.all(projections.map(liveCheckpoint))).every((cp) => cp === head),
     `${projections.map((p) => p.name).join(', ')} at ${head ?? 'start'}`,
   );
-}
-
-async function expectEqualToReplay(projection: Projection): Promise<void> {
-  const expected = replayInMemory(projection, await readWholeLog(bed.store));
-  const actual = await dumpLive(bed.redis, bed.prefix, projection);
-  expect(difference(actual, expected)).toEqual([]);
-  expect(hashDump(actual)).toBe(hashDump(expected));
 }
 
 /** Sums `n` of the events it sees; a poison flag makes evolve throw unless `fixed`. */
@@ -117,7 +101,7 @@ describe('ProjectionRunner on Redis', () => {
     const hashWrites = writes.filter((w) => w.command === 'hset');
     expect(hashWrites.length).toBeGreaterThanOrEqual(3); // 1200 events in batches of at most 500
     expect(writes.filter((w) => w.source !== 'lua')).toEqual([]);
-    await expectEqualToReplay(ledgerProjection);
+    await bed.expectEqualToReplay(ledgerProjection);
 
     // …and a writer without the lease or with an out-of-date checkpoint changes nothing at all.
     await bed.runners[0]!.stop();
@@ -167,7 +151,7 @@ describe('ProjectionRunner on Redis', () => {
     expect(applied).toHaveLength(600);
     expect(new Set(applied)).toEqual(new Set([1]));
     expect(await bed.redis.hget(generation.counters, 'applications')).toBe('600');
-    await expectEqualToReplay(ledgerProjection);
+    await bed.expectEqualToReplay(ledgerProjection);
   });
 
   it('parks a poison event with its error; `continue` goes on, `stop` halts only itself; retry replays it', async () => {
@@ -207,7 +191,7 @@ describe('ProjectionRunner on Redis', () => {
     // The healthy projection and the `continue` one have everything else.
     const continueGeneration = continueKeys.generation((await readLiveGeneration(bed.redis, continueKeys))!);
     expect(await bed.redis.hlen(continueGeneration.collection('ticks'))).toBe(99);
-    await expectEqualToReplay(ledgerProjection);
+    await bed.expectEqualToReplay(ledgerProjection);
 
     // The code is fixed; `projections retry` replays the parked events while the runners keep running.
     state.fixed = true;
@@ -230,7 +214,7 @@ describe('ProjectionRunner on Redis', () => {
     expect(await bed.redis.llen(continueKeys.parked)).toBe(0);
     expect(await bed.redis.llen(stopKeys.parked)).toBe(0);
     // `stop` kept the order: its model is exactly a clean replay of the fixed code.
-    await expectEqualToReplay(halt);
+    await bed.expectEqualToReplay(halt);
     expect(await bed.redis.hlen(continueGeneration.collection('ticks'))).toBe(100);
   });
 
@@ -269,7 +253,7 @@ describe('ProjectionRunner on Redis', () => {
     });
     await caughtUp(ticksOnly);
     expect(await only.status()).toMatchObject({ lag: 0n, state: 'live' });
-    await expectEqualToReplay(ticksOnly);
+    await bed.expectEqualToReplay(ticksOnly);
   });
 
   it('lets only the lease holder write; the other runner takes over when the holder dies', async () => {
@@ -287,7 +271,7 @@ describe('ProjectionRunner on Redis', () => {
     await caughtUp(ledgerProjection);
     expect(standby.holdsLease).toBe(true);
     expect((await standby.status()).appliedHere).toBe(300);
-    await expectEqualToReplay(ledgerProjection);
+    await bed.expectEqualToReplay(ledgerProjection);
   });
 
   it('rebuilds a generation equal (SHA-256) to the live one, and the live runner follows the switch', async () => {
@@ -333,7 +317,7 @@ describe('ProjectionRunner on Redis', () => {
     await caughtUp(...projections);
     for (const [i, projection] of projections.entries()) {
       expect((await bed.runners[i]!.status()).generation).toBe(results[i]!.generation);
-      await expectEqualToReplay(projection);
+      await bed.expectEqualToReplay(projection);
     }
   }, 120_000);
 
@@ -358,7 +342,7 @@ describe('ProjectionRunner on Redis', () => {
     await appender;
     await caughtUp(ledgerProjection);
     expect((await bed.runners[0]!.status()).generation).toBe(result.generation);
-    await expectEqualToReplay(ledgerProjection);
+    await bed.expectEqualToReplay(ledgerProjection);
     expect(
       await countKeys(
         bed.redis,
@@ -395,6 +379,6 @@ describe('ProjectionRunner on Redis', () => {
     expect(
       (await readMeta(bed.redis, keys.generation((await readLiveGeneration(bed.redis, keys))!))).version,
     ).toBe(2);
-    await expectEqualToReplay(v2);
+    await bed.expectEqualToReplay(v2);
   });
 });

@@ -1,5 +1,4 @@
 import type { Projection } from '../projection';
-import { hashDump } from '../redis/dump';
 import {
   headPosition,
   listGenerations,
@@ -14,12 +13,9 @@ import { retryParked } from './retry';
 import { readParkedLists, readProjectionStatus } from './status';
 import {
   appendTicks,
-  difference,
-  dumpLive,
   liveCheckpoint,
   readWholeLog,
   recordingLog,
-  replayInMemory,
   runnerTestbed,
   waitUntil,
 } from './testing/redis-test-support';
@@ -58,13 +54,6 @@ async function liveVersion(): Promise<number | undefined> {
   return generation === undefined
     ? undefined
     : (await readMeta(bed.redis, keys.generation(generation))).version;
-}
-
-async function expectEqualToReplay(projection: Projection): Promise<void> {
-  const expected = replayInMemory(projection, await readWholeLog(bed.store));
-  const actual = await dumpLive(bed.redis, bed.prefix, projection);
-  expect(difference(actual, expected)).toEqual([]);
-  expect(hashDump(actual)).toBe(hashDump(expected));
 }
 
 /** v1 live and caught up over 100 ticks, its runner stopped (the old deployment gone). */
@@ -132,7 +121,7 @@ describe('a projection version upgrade whose new code halts', () => {
     await waitUntil(async () => (await liveVersion()) === 2, 'the v2 generation to go live');
     await appendTicks(bed.store, 20, 100);
     await caughtUp(v2);
-    await expectEqualToReplay(v2);
+    await bed.expectEqualToReplay(v2);
     expect(await readPendingUpgrade(bed.redis, keys)).toBeUndefined();
     expect(await bed.redis.llen(keys.parked)).toBe(0);
     const live = await readLiveGeneration(bed.redis, keys);
@@ -155,7 +144,7 @@ describe('a projection version upgrade whose new code halts', () => {
     bed.start(v3);
     await waitUntil(async () => (await liveVersion()) === 3, 'the v3 generation to go live');
     await caughtUp(v3);
-    await expectEqualToReplay(v3);
+    await bed.expectEqualToReplay(v3);
     const live = await readLiveGeneration(bed.redis, keys);
     expect(live).not.toBe(halted);
     // The v1 generation goes after the readers' grace period.
@@ -196,7 +185,7 @@ describe('code older than the live generation', () => {
     expect(await liveVersion()).toBe(2);
     expect(await bed.redis.get(keys.generationSeq)).toBe(generations);
     expect(old.state).toBe('outdated');
-    await expectEqualToReplay(v2);
+    await bed.expectEqualToReplay(v2);
   });
 
   it('refuses a rebuild (`cli rebuild`) and leaves the live generation as it is', async () => {

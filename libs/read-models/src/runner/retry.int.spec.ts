@@ -1,6 +1,5 @@
 import type { RecordedEvent } from '@ismap/event-store';
 import type { DocRef, Projection, ReadModelTx } from '../projection';
-import { hashDump } from '../redis/dump';
 import type { ParkedEvent } from '../redis/generations';
 import { headPosition, readLiveGeneration, readParked } from '../redis/generations';
 import { projectionKeys } from '../redis/keys';
@@ -9,16 +8,7 @@ import { HANDOVER_TTL_LEASES, Lease, takeOverLease } from './lease';
 import type { ProjectionRunner } from './projection-runner';
 import { RetryFailedError, retryParked } from './retry';
 import { readProjectionStatus } from './status';
-import {
-  appendTicks,
-  difference,
-  dumpLive,
-  liveCheckpoint,
-  readWholeLog,
-  replayInMemory,
-  runnerTestbed,
-  waitUntil,
-} from './testing/redis-test-support';
+import { appendTicks, liveCheckpoint, runnerTestbed, waitUntil } from './testing/redis-test-support';
 
 const LEASE_TTL_MS = 1000;
 const bed = runnerTestbed('retry', { leaseTtlMs: LEASE_TTL_MS });
@@ -30,13 +20,6 @@ async function caughtUp(projection: Projection, timeoutMs?: number): Promise<voi
     `${projection.name} at ${head ?? 'start'}`,
     timeoutMs,
   );
-}
-
-async function expectEqualToReplay(projection: Projection): Promise<void> {
-  const expected = replayInMemory(projection, await readWholeLog(bed.store));
-  const actual = await dumpLive(bed.redis, bed.prefix, projection);
-  expect(difference(actual, expected)).toEqual([]);
-  expect(hashDump(actual)).toBe(hashDump(expected));
 }
 
 /** Sums `n` of the events it sees; a poison flag makes evolve throw unless `fixed`. */
@@ -97,7 +80,7 @@ describe('projections retry', () => {
       halted: undefined,
     });
     await caughtUp(projection);
-    await expectEqualToReplay(projection);
+    await bed.expectEqualToReplay(projection);
   });
 
   it('fails an event whose document cannot be encoded on its own, keeps it parked with the new error, and replays the others', async () => {

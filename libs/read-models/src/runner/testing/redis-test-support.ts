@@ -9,7 +9,7 @@ import type { EventStore, EventToAppend, RecordedEvent } from '@ismap/event-stor
 import { SqliteEventStore } from '@ismap/event-store';
 import { MemoryReadModel } from '../../memory-read-model';
 import type { Projection } from '../../projection';
-import { dumpMemoryModel, dumpRedisGeneration } from '../../redis/dump';
+import { dumpMemoryModel, dumpRedisGeneration, hashDump } from '../../redis/dump';
 import type { ReadModelDump } from '../../redis/dump';
 import { readLiveGeneration } from '../../redis/generations';
 import { globEscape, projectionKeys } from '../../redis/keys';
@@ -189,6 +189,8 @@ export interface RunnerTestbed {
   start(projection: Projection, options?: RunnerOverrides): ProjectionRunner;
   /** Quits a connection the test made (a runner's own, a spied-on one) after the test. */
   track(connection: Redis): Redis;
+  /** The projection's live generation equals a replay of the whole log into memory, key for key and by hash. */
+  expectEqualToReplay(projection: Projection): Promise<void>;
 }
 
 /**
@@ -267,6 +269,12 @@ export function runnerTestbed(name: string, defaults: Omit<RunnerOverrides, 'red
     track(connection) {
       connections.push(connection);
       return connection;
+    },
+    async expectEqualToReplay(projection) {
+      const expected = replayInMemory(projection, await readWholeLog(inTest(store, 'store')));
+      const actual = await dumpLive(inTest(redis, 'redis'), inTest(prefix, 'prefix'), projection);
+      expect(difference(actual, expected)).toEqual([]);
+      expect(hashDump(actual)).toBe(hashDump(expected));
     },
   };
 }
